@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The per-reader ring: single copy from the capture path into pages that
+ * the reader has mapped.  The protocol, its layout and its memory
+ * ordering are specified in include/uapi/linux/m2mgw.h; the P and C
+ * labels in the comments below are the steps named there.
+ */
+
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "ring.h"
+
+#define M2MGW_RING_META_PAGES	2
+
+/*
+ * The ring's pages are vmap()ed into one kernel range, and the same
+ * range is what userspace maps (remap_vmalloc_range()):
+ *
+ *   vaddr
+ *   |
+ *   v
+ *   +----------+----------+-------------------+-------------------+
+ *   | consumer | producer | data page 0 .. N-1| data page 0 .. N-1|
+ *   +----------+----------+-------------------+-------------------+
+ *     pages[0]   pages[1]   pages[2 .. N+1]     pages[2 .. N+1] again
+ *
+ * Mapping the N data pages twice, back to back, makes a record that
+ * starts near the end of the data area continue into the alias of its
+ * beginning, so neither side ever splits a record at the wrap.
+ */
+struct m2mgw_ring *m2mgw_ring_alloc(u32 size)
+{
+	unsigned long nr_data, nr_pages, i;
+	struct m2mgw_ring *ring;
+	struct page **map;
+
+	if (size < M2MGW_RING_MIN || size > M2MGW_RING_MAX ||
+	    size < PAGE_SIZE || !is_power_of_2(size))
+		return ERR_PTR(-EINVAL);
+
+	ring = kzalloc(sizeof(*ring), GFP_KERNEL_ACCOUNT);
+	if (!ring)
+		return ERR_PTR(-ENOMEM);
+	spin_lock_init(&ring->lock);
+	ring->mask = size - 1;
+
+	nr_data = size >> PAGE_SHIFT;
+	nr_pages = M2MGW_RING_META_PAGES + nr_data;
+	/* The map array lists every data page twice: see above. */
+	map = kvmalloc_array(nr_pages + nr_data, sizeof(*map),
+			     GFP_KERNEL_ACCOUNT);
+	if (!map)
+		goto err_ring;
+	ring->pages = map;
+
+	for (i = 0; i < nr_pages; i++) {
+		/* Zeroed: no kernel memory ever reaches the reader. */
+		map[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO |
+				    __GFP_NOWARN);
+		if (!map[i])
+			goto err_pages;
+		ring->nr_pages = i + 1;
+	}
+	for (i = 0; i < nr_data; i++)
+		map[nr_pages + i] = map[M2MGW_RING_META_PAGES + i];
+
+	ring->vaddr = vmap(map, nr_pages + nr_data, VM_MAP | VM_USERMAP,
+			   PAGE_KERNEL);
+	if (!ring->vaddr)
+		goto err_pages;
+
+	ring->cons = ring->vaddr;
+	ring->prod = ring->vaddr + PAGE_SIZE;
+	ring->data = ring->vaddr + M2MGW_RING_META_PAGES * PAGE_SIZE;
+	ring->prod->data_size = size;
+	return ring;
+
+err_pages:
+	for (i = 0; i < ring->nr_pages; i++)
+		__free_page(map[i]);
+	kvfree(map);
+err_ring:
+	kfree(ring);
+	return ERR_PTR(-ENOMEM);
+}
+
+void m2mgw_ring_free(struct m2mgw_ring *ring)
+{
+	unsigned long i;
+
+	if (!ring)
+		return;
+	vunmap(ring->vaddr);
+	for (i = 0; i < ring->nr_pages; i++)
+		__free_page(ring->pages[i]);
+	kvfree(ring->pages);
+	kfree(ring);
+}
+
+static u64 m2mgw_ring_size(const struct m2mgw_ring *ring)
+{
+	return ring->mask + 1;
+}
+
+/**
+ * m2mgw_ring_write() - copy one record into the ring.
+ * @ring: the reader's ring.
+ * @hdr: record header; len, port_id, type, flags, tstamp_ns, seq are used.
+ * @payload: the frame.
+ * @payload_len: its length; hdr->len == M2MGW_REC_HDR_LEN + @payload_len.
+ * @wake: set when the reader had consumed everything before this record
+ *	and so may be asleep in poll(): the caller wakes it.
+ *
+ * Any context.  The reservation is made under ring->lock; the copy and
+ * the commit are not, so producers on several CPUs fill their records in
+ * parallel.
+ *
+ * Return: 0, or -ENOSPC when the ring is full (the drop is counted in
+ * the producer page).
+ */
+int m2mgw_ring_write(struct m2mgw_ring *ring, const struct m2mgw_rec *hdr,
+		     const void *payload, u32 payload_len, bool *wake)
+{
+	u32 len = M2MGW_REC_HDR_LEN + payload_len;
+	u64 space = ALIGN(len, M2MGW_REC_ALIGN);
+	struct m2mgw_rec *rec;
+	unsigned long flags;
+	u64 cons, prod;
+
+	spin_lock_irqsave(&ring->lock, flags);
+	/*
+	 * P1: pairs with the consumer's release of consumer_pos (C4): the
+	 * reader is done with everything before cons, so it may be reused.
+	 * consumer_pos is written by userspace and may be anything; it is
+	 * used only to decide whether there is room, never as an address.
+	 */
+	cons = smp_load_acquire(&ring->cons->consumer_pos);
+	prod = ring->prod->producer_pos;
+	if (unlikely(prod + space - cons > m2mgw_ring_size(ring))) {
+		/* Racy readers of these see a value that only grows. */
+		WRITE_ONCE(ring->prod->dropped, ring->prod->dropped + 1);
+		WRITE_ONCE(ring->prod->dropped_bytes,
+			   ring->prod->dropped_bytes + space);
+		spin_unlock_irqrestore(&ring->lock, flags);
+		return -ENOSPC;
+	}
+	rec = (struct m2mgw_rec *)(ring->data + (prod & ring->mask));
+	/* P3: stale bytes from the previous lap must never look committed. */
+	WRITE_ONCE(rec->len, len | M2MGW_REC_BUSY);
+	/* P4: pairs with C1; the BUSY length is visible before the space. */
+	smp_store_release(&ring->prod->producer_pos, prod + space);
+	spin_unlock_irqrestore(&ring->lock, flags);
+
+	/* P5 */
+	rec->port_id = hdr->port_id;
+	rec->type = hdr->type;
+	rec->flags = hdr->flags;
+	rec->reserved = 0;
+	rec->tstamp_ns = hdr->tstamp_ns;
+	rec->seq = hdr->seq;
+	memcpy(rec->data, payload, payload_len);
+	memset(rec->data + payload_len, 0, space - len);
+
+	/* P6: pairs with C2; the record is complete before BUSY clears. */
+	smp_store_release(&rec->len, len);
+
+	/*
+	 * Pairs with the smp_mb() in m2mgw_ring_readable(): either the
+	 * reader sees this commit there, or we see its consumer_pos here
+	 * and wake it.  A reader that has not caught up with this record
+	 * is awake already (or will be woken by the record it waits on).
+	 */
+	smp_mb();
+	*wake = READ_ONCE(ring->cons->consumer_pos) == prod;
+	return 0;
+}
+
+/*
+ * Check the consumer position userspace left us.  Returns the aligned
+ * record at @cons, or NULL when the position cannot be a record boundary
+ * (then the reader broke the protocol: report an error, never read
+ * outside the ring).
+ */
+static struct m2mgw_rec *m2mgw_ring_at(struct m2mgw_ring *ring, u64 cons,
+				       u64 prod)
+{
+	if ((cons & (M2MGW_REC_ALIGN - 1)) || cons > prod ||
+	    prod - cons > m2mgw_ring_size(ring))
+		return NULL;
+	return (struct m2mgw_rec *)(ring->data + (cons & ring->mask));
+}
+
+/**
+ * m2mgw_ring_readable() - is the record at consumer_pos committed?
+ * @ring: the ring.
+ *
+ * Return: 1 if a record can be consumed, 0 if not, -EINVAL if
+ * consumer_pos is not a position the producer could have written.
+ */
+int m2mgw_ring_readable(struct m2mgw_ring *ring)
+{
+	struct m2mgw_rec *rec;
+	u64 cons, prod;
+
+	/*
+	 * Pairs with the smp_mb() at the end of m2mgw_ring_write(): the
+	 * reader's store of consumer_pos, made before it entered poll() on
+	 * this CPU, is ordered before our load of the record's length.
+	 */
+	smp_mb();
+	cons = READ_ONCE(ring->cons->consumer_pos);
+	/* Pairs with P4, as C1 does. */
+	prod = smp_load_acquire(&ring->prod->producer_pos);
+	if (cons == prod)
+		return 0;
+	rec = m2mgw_ring_at(ring, cons, prod);
+	if (!rec)
+		return -EINVAL;
+	/* Pairs with P6, as C2 does. */
+	return !(smp_load_acquire(&rec->len) & M2MGW_REC_BUSY);
+}
+
+/**
+ * m2mgw_ring_read() - copy whole committed records to userspace.
+ * @ring: the ring.
+ * @buf: user buffer.
+ * @count: its size.
+ *
+ * The read() fallback consumes exactly as an mmap reader would (C1..C4).
+ * Records are copied with their padding, so the buffer is walked the same
+ * way as the ring.  The caller serialises read() calls.
+ *
+ * Return: bytes copied; 0 when nothing is committed; -EINVAL when @count
+ * cannot hold the next record or consumer_pos is corrupt; -EFAULT.
+ */
+ssize_t m2mgw_ring_read(struct m2mgw_ring *ring, char __user *buf,
+			size_t count)
+{
+	struct m2mgw_rec *rec;
+	u64 cons, prod, space;
+	size_t done = 0;
+	u32 len;
+
+	cons = READ_ONCE(ring->cons->consumer_pos);
+	/* C1: pairs with P4. */
+	prod = smp_load_acquire(&ring->prod->producer_pos);
+	while (cons != prod) {
+		rec = m2mgw_ring_at(ring, cons, prod);
+		if (!rec)
+			return done ? done : -EINVAL;
+		/* C2: pairs with P6. */
+		len = smp_load_acquire(&rec->len);
+		if (len & M2MGW_REC_BUSY)
+			break;
+		space = ALIGN(len & M2MGW_REC_LEN_MASK, M2MGW_REC_ALIGN);
+		if (unlikely(space > prod - cons || space < M2MGW_REC_HDR_LEN))
+			return done ? done : -EINVAL;
+		if (!(len & M2MGW_REC_DISCARD)) {
+			if (space > count - done) {
+				if (!done)
+					return -EINVAL;
+				break;
+			}
+			if (copy_to_user(buf + done, rec, space))
+				return done ? done : -EFAULT;
+			done += space;
+		}
+		cons += space;
+		/* C4: pairs with P1; we are done reading this record. */
+		smp_store_release(&ring->cons->consumer_pos, cons);
+	}
+	return done;
+}
+
+/**
+ * m2mgw_ring_mmap() - map the consumer page, or the producer page + data.
+ * @ring: the ring.
+ * @vma: exactly one of the two areas the uapi header describes.
+ *
+ * Return: 0, -EINVAL for another offset or size, -EPERM for a writable
+ * mapping of the producer page or data.
+ */
+int m2mgw_ring_mmap(struct m2mgw_ring *ring, struct vm_area_struct *vma)
+{
+	unsigned long len = vma->vm_end - vma->vm_start;
+	u64 size = m2mgw_ring_size(ring);
+
+	switch (vma->vm_pgoff) {
+	case 0:
+		if (len != PAGE_SIZE)
+			return -EINVAL;
+		break;
+	case 1:
+		if (len != PAGE_SIZE + 2 * size)
+			return -EINVAL;
+		if (vma->vm_flags & VM_WRITE)
+			return -EPERM;
+		/* Nor may mprotect() make it writable later. */
+		m2mgw_vm_flags_clear(vma, VM_MAYWRITE);
+		break;
+	default:
+		return -EINVAL;
+	}
+	return remap_vmalloc_range(vma, ring->vaddr, vma->vm_pgoff);
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One reader's ring: the producer side of the protocol described in
+ * include/uapi/linux/m2mgw.h.
+ */
+#ifndef _M2MGW_RING_H
+#define _M2MGW_RING_H
+
+#include <linux/mm_types.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <uapi/linux/m2mgw.h>
+
+struct m2mgw_ring {
+	/* Serialises producers' reservations; see m2mgw_ring_write(). */
+	spinlock_t lock;
+	u64 mask;
+	unsigned long nr_pages;
+	struct page **pages;
+	void *vaddr;
+	struct m2mgw_ring_consumer *cons;
+	struct m2mgw_ring_producer *prod;
+	u8 *data;
+};
+
+struct m2mgw_ring *m2mgw_ring_alloc(u32 size);
+void m2mgw_ring_free(struct m2mgw_ring *ring);
+
+int m2mgw_ring_write(struct m2mgw_ring *ring, const struct m2mgw_rec *hdr,
+		     const void *payload, u32 payload_len, bool *wake);
+int m2mgw_ring_readable(struct m2mgw_ring *ring);
+ssize_t m2mgw_ring_read(struct m2mgw_ring *ring, char __user *buf,
+			size_t count);
+int m2mgw_ring_mmap(struct m2mgw_ring *ring, struct vm_area_struct *vma);
+
+#endif /* _M2MGW_RING_H */
