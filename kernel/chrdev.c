@@ -21,7 +21,6 @@
 #include "ring.h"
 
 #define M2MGW_SUB_HASH_BITS	8
-#define M2MGW_WRITE_MAX		65536
 
 struct m2mgw_reader {
 	/* Serialises ring setup and read() of this file. */

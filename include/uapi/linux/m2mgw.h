@@ -22,9 +22,20 @@
  *   5. poll()/epoll for POLLIN, consume records, advance consumer_pos
  *   6. write() records (same format) to transmit on a port
  *
- * read() is a fallback for simple tools: it copies whole records out of
- * the ring and advances consumer_pos itself.  Do not mix read() with an
- * mmap consumer on the same file.
+ * read() is a fallback for simple tools: it copies whole committed
+ * records, each with its padding, out of the ring and advances
+ * consumer_pos itself.  It blocks until a record is committed (EAGAIN with
+ * O_NONBLOCK); a buffer too small for the next record gives EINVAL.  Do
+ * not mix read() with an mmap consumer on the same file.
+ *
+ * poll() reports POLLOUT always, POLLIN when a record can be consumed,
+ * and POLLERR before RING_SETUP or when consumer_pos is not a position the
+ * producer wrote (the reader broke the protocol; nothing outside the ring
+ * is ever read or written because of it).
+ *
+ * /dev/m2mgw is created with mode 0600; the shipped udev rule gives it to
+ * the group m2mgw.  Closing the file frees the ring once every mapping of
+ * it is gone.  The module cannot be unloaded while the file is open.
  *
  * GENERIC NETLINK
  * ===============
@@ -149,14 +160,16 @@
  * ============
  *
  * write() takes one or more records in the format above, back to back,
- * each padded to 8 bytes.  len, port_id, type and payload are used;
+ * each padded to 8 bytes, at most M2MGW_WRITE_MAX bytes per call (else
+ * EMSGSIZE).  len, port_id, type and payload are used;
  * flags, tstamp_ns and seq must be zero.  The whole buffer is validated
  * first: a malformed record (bad len, unknown type, payload size not
  * matching the type, nonzero reserved fields, CAN dlc/len out of range)
  * fails the write with EINVAL and nothing is sent.  A port that does not
  * exist fails with ENODEV, one that is down or disabled with ENETDOWN.
  * Records are then sent in order; if sending stops part way, write()
- * returns the number of bytes of the records sent.
+ * returns the number of bytes of the records sent.  A serial port whose
+ * tty cannot take more gives EAGAIN with O_NONBLOCK, else write() waits.
  */
 #ifndef _UAPI_LINUX_M2MGW_H
 #define _UAPI_LINUX_M2MGW_H
@@ -182,6 +195,7 @@
 #define M2MGW_MAX_FILTERS	32
 #define M2MGW_PORT_ALL		0xffffffffU
 #define M2MGW_DROP_EVENT_MS	1000
+#define M2MGW_WRITE_MAX		65536
 
 /**
  * enum m2mgw_cmd - generic netlink commands.
@@ -498,8 +512,10 @@ struct m2mgw_ring_setup {
 #define M2MGW_IOC_RING_SETUP	_IOW(M2MGW_IOC_MAGIC, 1, struct m2mgw_ring_setup)
 /*
  * Receive frames of a port id, or of all ports (present and future) with
- * M2MGW_PORT_ALL.  ENXIO before RING_SETUP, ENOENT for an unknown port,
- * EALREADY if already subscribed.
+ * M2MGW_PORT_ALL, which replaces any single-port subscriptions.  ENXIO
+ * before RING_SETUP, ENOENT for an unknown port, EALREADY if already
+ * subscribed (to that port, or to all).  A subscription ends when its
+ * port is destroyed.
  */
 #define M2MGW_IOC_SUBSCRIBE	_IOW(M2MGW_IOC_MAGIC, 2, __u32)
 /* Stop receiving a port (or the "all" subscription).  ENOENT if not subscribed. */
