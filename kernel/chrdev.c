@@ -20,7 +20,7 @@
 #include "reader.h"
 #include "ring.h"
 
-#define M2MGW_SUB_HASH_BITS	8
+#define M2MGW_SUB_HASH_BITS 8
 
 struct m2mgw_reader {
 	/* Serialises ring setup and read() of this file. */
@@ -37,8 +37,8 @@ struct m2mgw_reader {
 };
 
 struct m2mgw_sub {
-	struct hlist_node hash_node;	/* RCU, in m2mgw_sub_hash */
-	struct list_head reader_node;	/* in reader->subs */
+	struct hlist_node hash_node;  /* RCU, in m2mgw_sub_hash */
+	struct list_head reader_node; /* in reader->subs */
 	struct m2mgw_reader *reader;
 	u32 port_id;
 	struct rcu_head rcu;
@@ -64,7 +64,8 @@ static unsigned int m2mgw_reader_push(struct m2mgw_reader *reader,
 	if (m2mgw_ring_write(reader->ring, hdr, payload, payload_len, &wake))
 		return 1;
 	if (wake)
-		wake_up_interruptible_poll(&reader->wait, EPOLLIN | EPOLLRDNORM);
+		wake_up_interruptible_poll(&reader->wait,
+					   EPOLLIN | EPOLLRDNORM);
 	return 0;
 }
 

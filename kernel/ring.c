@@ -13,7 +13,7 @@
 
 #include "ring.h"
 
-#define M2MGW_RING_META_PAGES	2
+#define M2MGW_RING_META_PAGES 2
 
 /*
  * The ring's pages are vmap()ed into one kernel range, and the same
@@ -67,8 +67,8 @@ struct m2mgw_ring *m2mgw_ring_alloc(u32 size)
 	for (i = 0; i < nr_data; i++)
 		map[nr_pages + i] = map[M2MGW_RING_META_PAGES + i];
 
-	ring->vaddr = vmap(map, nr_pages + nr_data, VM_MAP | VM_USERMAP,
-			   PAGE_KERNEL);
+	ring->vaddr =
+		vmap(map, nr_pages + nr_data, VM_MAP | VM_USERMAP, PAGE_KERNEL);
 	if (!ring->vaddr)
 		goto err_pages;
 
@@ -236,8 +236,7 @@ int m2mgw_ring_readable(struct m2mgw_ring *ring)
  * Return: bytes copied; 0 when nothing is committed; -EINVAL when @count
  * cannot hold the next record or consumer_pos is corrupt; -EFAULT.
  */
-ssize_t m2mgw_ring_read(struct m2mgw_ring *ring, char __user *buf,
-			size_t count)
+ssize_t m2mgw_ring_read(struct m2mgw_ring *ring, char __user *buf, size_t count)
 {
 	struct m2mgw_rec *rec;
 	u64 cons, prod, space;

@@ -38,7 +38,7 @@ FIXTURE_SETUP(dev)
 {
 	self->fd = open(M2MGW_DEV_PATH, O_RDWR | O_NONBLOCK);
 	ASSERT_LE(0, self->fd)
-		TH_LOG("open %s: %s", M2MGW_DEV_PATH, strerror(errno));
+	TH_LOG("open %s: %s", M2MGW_DEV_PATH, strerror(errno));
 }
 
 FIXTURE_TEARDOWN(dev)
@@ -48,7 +48,8 @@ FIXTURE_TEARDOWN(dev)
 
 TEST_F(dev, setup_rejects_bad_sizes)
 {
-	static const __u32 bad[] = { 0, 1, 4095, 4097, 3 * 4096, 1U << 29,
+	static const __u32 bad[] = { 0,		  1,	      4095,
+				     4097,	  3 * 4096,   1U << 29,
 				     0x80000000U, 0xffffffffU };
 	unsigned int i;
 
@@ -83,8 +84,8 @@ TEST_F(dev, before_setup)
 
 	EXPECT_EQ(-1, ioctl(self->fd, M2MGW_IOC_SUBSCRIBE, &all));
 	EXPECT_EQ(ENXIO, errno);
-	EXPECT_EQ(MAP_FAILED, mmap(NULL, page_size(), PROT_READ, MAP_SHARED,
-				   self->fd, 0));
+	EXPECT_EQ(MAP_FAILED,
+		  mmap(NULL, page_size(), PROT_READ, MAP_SHARED, self->fd, 0));
 	EXPECT_EQ(ENXIO, errno);
 	EXPECT_EQ(-1, read(self->fd, buf, sizeof(buf)));
 	EXPECT_EQ(ENXIO, errno);
@@ -129,13 +130,13 @@ TEST_F(dev, mmap_rules)
 	EXPECT_EQ(MAP_FAILED, mmap(NULL, pg + RING_SIZE, PROT_READ, MAP_SHARED,
 				   self->fd, pg));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(MAP_FAILED, mmap(NULL, pg + 2 * RING_SIZE,
-				   PROT_READ | PROT_WRITE, MAP_SHARED,
-				   self->fd, pg));
+	EXPECT_EQ(MAP_FAILED,
+		  mmap(NULL, pg + 2 * RING_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_SHARED, self->fd, pg));
 	EXPECT_EQ(EPERM, errno);
 	/* Any other offset. */
-	EXPECT_EQ(MAP_FAILED, mmap(NULL, pg, PROT_READ, MAP_SHARED, self->fd,
-				   2 * pg));
+	EXPECT_EQ(MAP_FAILED,
+		  mmap(NULL, pg, PROT_READ, MAP_SHARED, self->fd, 2 * pg));
 	EXPECT_EQ(EINVAL, errno);
 
 	p = mmap(NULL, pg + 2 * RING_SIZE, PROT_READ, MAP_SHARED, self->fd, pg);

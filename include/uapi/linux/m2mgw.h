@@ -179,7 +179,7 @@
 
 #define M2MGW_GENL_NAME		"m2mgw"
 #define M2MGW_GENL_VERSION	1
-#define M2MGW_GENL_MCGRP_EVENTS	"events"
+#define M2MGW_GENL_MCGRP_EVENTS "events"
 
 /**
  * define M2MGW_UAPI_VERSION - version of this header's contract.
@@ -187,15 +187,15 @@
  * Bumped on any incompatible change to records, ioctls or netlink.
  * Reported by M2MGW_CMD_INFO_GET; tools refuse a mismatched module.
  */
-#define M2MGW_UAPI_VERSION	1
+#define M2MGW_UAPI_VERSION 1
 
-#define M2MGW_DEVICE_NAME	"m2mgw"
-#define M2MGW_NAME_MAX		32	/* port names, incl. NUL */
-#define M2MGW_MAX_PORTS		256
-#define M2MGW_MAX_FILTERS	32
-#define M2MGW_PORT_ALL		0xffffffffU
-#define M2MGW_DROP_EVENT_MS	1000
-#define M2MGW_WRITE_MAX		65536
+#define M2MGW_DEVICE_NAME   "m2mgw"
+#define M2MGW_NAME_MAX	    32 /* port names, incl. NUL */
+#define M2MGW_MAX_PORTS	    256
+#define M2MGW_MAX_FILTERS   32
+#define M2MGW_PORT_ALL	    0xffffffffU
+#define M2MGW_DROP_EVENT_MS 1000
+#define M2MGW_WRITE_MAX	    65536
 
 /**
  * enum m2mgw_cmd - generic netlink commands.
@@ -392,7 +392,7 @@ enum m2mgw_framing {
 	M2MGW_FRAMING_FIXED,
 };
 
-#define M2MGW_SERIAL_MAXLEN	4096
+#define M2MGW_SERIAL_MAXLEN 4096
 
 /**
  * enum m2mgw_drop_reason - why frames were dropped (M2MGW_A_DROP_REASON).
@@ -411,8 +411,8 @@ enum m2mgw_drop_reason {
 };
 
 /* Ring sizes accepted by M2MGW_IOC_RING_SETUP. */
-#define M2MGW_RING_MIN		(1U << 12)
-#define M2MGW_RING_MAX		(1U << 28)
+#define M2MGW_RING_MIN (1U << 12)
+#define M2MGW_RING_MAX (1U << 28)
 
 /**
  * struct m2mgw_ring_consumer - the consumer page (mmap offset 0, RW).
@@ -436,10 +436,10 @@ struct m2mgw_ring_producer {
 	__u64 dropped_bytes;
 };
 
-#define M2MGW_REC_BUSY		(1U << 31)
-#define M2MGW_REC_DISCARD	(1U << 30)
-#define M2MGW_REC_LEN_MASK	(M2MGW_REC_DISCARD - 1)
-#define M2MGW_REC_ALIGN		8
+#define M2MGW_REC_BUSY	   (1U << 31)
+#define M2MGW_REC_DISCARD  (1U << 30)
+#define M2MGW_REC_LEN_MASK (M2MGW_REC_DISCARD - 1)
+#define M2MGW_REC_ALIGN	   8
 
 /**
  * enum m2mgw_rec_type - payload type of a record.
@@ -458,14 +458,14 @@ enum m2mgw_rec_type {
 };
 
 /* rec->flags: timestamp source */
-#define M2MGW_RECF_TS_MASK	0x0003
-#define M2MGW_RECF_TS_NOW	0x0000	/* ktime_get_real_ns() at capture */
-#define M2MGW_RECF_TS_SKB	0x0001	/* skb->tstamp (software, CLOCK_REALTIME) */
-#define M2MGW_RECF_TS_HW	0x0002	/* skb_hwtstamps(), hardware clock */
-#define M2MGW_RECF_TS_FIRST_BYTE 0x0003	/* serial: arrival of the first byte */
+#define M2MGW_RECF_TS_MASK	 0x0003
+#define M2MGW_RECF_TS_NOW	 0x0000 /* ktime_get_real_ns() at capture */
+#define M2MGW_RECF_TS_SKB	 0x0001 /* skb->tstamp (software, CLOCK_REALTIME) */
+#define M2MGW_RECF_TS_HW	 0x0002 /* skb_hwtstamps(), hardware clock */
+#define M2MGW_RECF_TS_FIRST_BYTE 0x0003 /* serial: arrival of the first byte */
 /* rec->flags: other bits */
-#define M2MGW_RECF_TX_ECHO	0x0100	/* CAN: echo of a frame sent on this host */
-#define M2MGW_RECF_ERR_FRAME	0x0200	/* CAN error frame (CAN_ERR_FLAG) */
+#define M2MGW_RECF_TX_ECHO	 0x0100 /* CAN: echo of a frame sent on this host */
+#define M2MGW_RECF_ERR_FRAME	 0x0200 /* CAN error frame (CAN_ERR_FLAG) */
 
 /**
  * struct m2mgw_rec - record header, 32 bytes, 8-byte aligned.
@@ -492,7 +492,7 @@ struct m2mgw_rec {
 	__u8 data[];
 };
 
-#define M2MGW_REC_HDR_LEN	32
+#define M2MGW_REC_HDR_LEN 32
 
 /**
  * struct m2mgw_ring_setup - argument of M2MGW_IOC_RING_SETUP.
@@ -506,10 +506,10 @@ struct m2mgw_ring_setup {
 	__u32 flags;
 };
 
-#define M2MGW_IOC_MAGIC		0xC6
+#define M2MGW_IOC_MAGIC 0xC6
 
 /* Allocate this file's ring.  Once per open file. */
-#define M2MGW_IOC_RING_SETUP	_IOW(M2MGW_IOC_MAGIC, 1, struct m2mgw_ring_setup)
+#define M2MGW_IOC_RING_SETUP  _IOW(M2MGW_IOC_MAGIC, 1, struct m2mgw_ring_setup)
 /*
  * Receive frames of a port id, or of all ports (present and future) with
  * M2MGW_PORT_ALL, which replaces any single-port subscriptions.  ENXIO
@@ -517,8 +517,8 @@ struct m2mgw_ring_setup {
  * subscribed (to that port, or to all).  A subscription ends when its
  * port is destroyed.
  */
-#define M2MGW_IOC_SUBSCRIBE	_IOW(M2MGW_IOC_MAGIC, 2, __u32)
+#define M2MGW_IOC_SUBSCRIBE   _IOW(M2MGW_IOC_MAGIC, 2, __u32)
 /* Stop receiving a port (or the "all" subscription).  ENOENT if not subscribed. */
-#define M2MGW_IOC_UNSUBSCRIBE	_IOW(M2MGW_IOC_MAGIC, 3, __u32)
+#define M2MGW_IOC_UNSUBSCRIBE _IOW(M2MGW_IOC_MAGIC, 3, __u32)
 
 #endif /* _UAPI_LINUX_M2MGW_H */
