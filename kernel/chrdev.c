@@ -19,6 +19,7 @@
 #include "port.h"
 #include "reader.h"
 #include "ring.h"
+#include "trace.h"
 
 #define M2MGW_SUB_HASH_BITS 8
 
@@ -63,10 +64,47 @@ static unsigned int m2mgw_reader_push(struct m2mgw_reader *reader,
 
 	if (m2mgw_ring_write(reader->ring, hdr, payload, payload_len, &wake))
 		return 1;
-	if (wake)
+	if (wake) {
+		trace_ring_wakeup(reader, hdr->seq, hdr->tstamp_ns);
 		wake_up_interruptible_poll(&reader->wait,
 					   EPOLLIN | EPOLLRDNORM);
+	}
 	return 0;
+}
+
+/* For tracing only: the CAN id of a CAN record's payload, else 0. */
+static u32 m2mgw_rec_can_id(const struct m2mgw_rec *hdr, const void *payload,
+			    u32 payload_len)
+{
+	u32 id;
+
+	if (hdr->type == M2MGW_REC_SERIAL || payload_len < sizeof(id))
+		return 0;
+	/* can_id, or the priority id of CAN XL, leads every CAN payload. */
+	memcpy(&id, payload, sizeof(id));
+	return id;
+}
+
+static void m2mgw_trace_rx(const struct m2mgw_rec *hdr, const void *payload,
+			   u32 payload_len, unsigned int full)
+{
+	struct m2mgw_reader *reader;
+	unsigned int readers = 0;
+	struct m2mgw_sub *sub;
+	u32 fill = 0;
+
+	/* Under the caller's rcu_read_lock(). */
+	hlist_for_each_entry_rcu(sub, m2mgw_sub_head(hdr->port_id), hash_node)
+		if (sub->port_id == hdr->port_id) {
+			fill = max(fill, m2mgw_ring_fill(sub->reader->ring));
+			readers++;
+		}
+	list_for_each_entry_rcu(reader, &m2mgw_all_readers, all_node) {
+		fill = max(fill, m2mgw_ring_fill(reader->ring));
+		readers++;
+	}
+	trace_rx(hdr, m2mgw_rec_can_id(hdr, payload, payload_len), readers,
+		 full, fill);
 }
 
 unsigned int m2mgw_deliver(const struct m2mgw_rec *hdr, const void *payload,
@@ -83,6 +121,8 @@ unsigned int m2mgw_deliver(const struct m2mgw_rec *hdr, const void *payload,
 						  payload_len);
 	list_for_each_entry_rcu(reader, &m2mgw_all_readers, all_node)
 		full += m2mgw_reader_push(reader, hdr, payload, payload_len);
+	if (trace_rx_enabled())
+		m2mgw_trace_rx(hdr, payload, payload_len, full);
 	rcu_read_unlock();
 	return full;
 }

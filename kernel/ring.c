@@ -178,6 +178,22 @@ int m2mgw_ring_write(struct m2mgw_ring *ring, const struct m2mgw_rec *hdr,
 	return 0;
 }
 
+/**
+ * m2mgw_ring_fill() - how full the ring is, in per mille (for tracing).
+ * @ring: the ring.
+ *
+ * Racy by design: a snapshot of two positions that move independently,
+ * clamped to the ring size.
+ */
+u32 m2mgw_ring_fill(struct m2mgw_ring *ring)
+{
+	u64 used = READ_ONCE(ring->prod->producer_pos) -
+		   READ_ONCE(ring->cons->consumer_pos);
+
+	return min_t(u64, used, m2mgw_ring_size(ring)) * 1000 >>
+	       ilog2(m2mgw_ring_size(ring));
+}
+
 /*
  * Check the consumer position userspace left us.  Returns the aligned
  * record at @cons, or NULL when the position cannot be a record boundary

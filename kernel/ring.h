@@ -29,6 +29,7 @@ void m2mgw_ring_free(struct m2mgw_ring *ring);
 int m2mgw_ring_write(struct m2mgw_ring *ring, const struct m2mgw_rec *hdr,
 		     const void *payload, u32 payload_len, bool *wake);
 int m2mgw_ring_readable(struct m2mgw_ring *ring);
+u32 m2mgw_ring_fill(struct m2mgw_ring *ring);
 ssize_t m2mgw_ring_read(struct m2mgw_ring *ring, char __user *buf,
 			size_t count);
 int m2mgw_ring_mmap(struct m2mgw_ring *ring, struct vm_area_struct *vma);
