@@ -214,48 +214,64 @@ static void run_recvmsg(struct rx *rx, int fd, struct ctl *c, int batch)
 	}
 }
 
-static void run_tpacket(struct rx *rx, const char *ifname, struct ctl *c)
-{
-	struct tpacket_req3 req = {
-		.tp_block_size = 1 << 22,
-		.tp_block_nr = 64,
-		.tp_frame_size = 1 << 11,
-		.tp_retire_blk_tov = 10,
-	};
-	struct sockaddr_ll ll = { .sll_family = AF_PACKET };
-	int fd, v = TPACKET_V3;
-	unsigned int blk = 0;
+struct tpacket {
+	struct tpacket_req3 req;
 	uint8_t *map;
+	int fd;
+};
 
-	req.tp_frame_nr = req.tp_block_size / req.tp_frame_size * req.tp_block_nr;
-	fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_CAN));
-	if (fd < 0 || setsockopt(fd, SOL_PACKET, PACKET_VERSION, &v, sizeof(v)) ||
-	    setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req))) {
+static void open_tpacket(struct tpacket *tp, const char *ifname)
+{
+	struct sockaddr_ll ll = { .sll_family = AF_PACKET };
+	int v = TPACKET_V3;
+
+	tp->req = (struct tpacket_req3){
+		.tp_block_size = 1 << 20,
+		.tp_block_nr = 128,
+		.tp_frame_size = 1 << 11,
+		.tp_retire_blk_tov = 20,
+	};
+	tp->req.tp_frame_nr = tp->req.tp_block_size / tp->req.tp_frame_size *
+			      tp->req.tp_block_nr;
+	tp->fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_CAN));
+	if (tp->fd < 0 ||
+	    setsockopt(tp->fd, SOL_PACKET, PACKET_VERSION, &v, sizeof(v)) ||
+	    setsockopt(tp->fd, SOL_PACKET, PACKET_RX_RING, &tp->req,
+		       sizeof(tp->req))) {
 		perror("rx: packet socket");
 		exit(1);
 	}
-	map = mmap(NULL, (size_t)req.tp_block_size * req.tp_block_nr,
-		   PROT_READ | PROT_WRITE, MAP_SHARED | MAP_LOCKED, fd, 0);
-	if (map == MAP_FAILED) {
+	tp->map = mmap(NULL, (size_t)tp->req.tp_block_size * tp->req.tp_block_nr,
+		       PROT_READ | PROT_WRITE, MAP_SHARED | MAP_LOCKED, tp->fd,
+		       0);
+	if (tp->map == MAP_FAILED) {
 		perror("rx: packet mmap");
 		exit(1);
 	}
 	ll.sll_protocol = htons(ETH_P_CAN);
 	ll.sll_ifindex = (int)if_nametoindex(ifname);
-	if (bind(fd, (struct sockaddr *)&ll, sizeof(ll)) < 0) {
+	if (bind(tp->fd, (struct sockaddr *)&ll, sizeof(ll)) < 0) {
 		perror("rx: packet bind");
 		exit(1);
 	}
+}
+
+static void run_tpacket(struct rx *rx, struct tpacket *tp, struct ctl *c)
+{
+	struct tpacket_stats_v3 st;
+	socklen_t len = sizeof(st);
+	unsigned int blk = 0;
+
 	while (rx->got < rx->count) {
 		struct tpacket_block_desc *bd =
-			(void *)(map + (size_t)blk * req.tp_block_size);
+			(void *)(tp->map + (size_t)blk * tp->req.tp_block_size);
 		struct tpacket3_hdr *h;
 		unsigned int i;
 
 		if (!(__atomic_load_n(&bd->hdr.bh1.block_status,
 				      __ATOMIC_ACQUIRE) & TP_STATUS_USER)) {
 			reap(c);
-			if (!wait_in(fd, c->gen_done) && c->gen_done)
+			if (!wait_in(tp->fd, c->gen_done) && c->gen_done)
 				break;
 			continue;
 		}
@@ -267,15 +283,10 @@ static void run_tpacket(struct rx *rx, const char *ifname, struct ctl *c)
 		}
 		__atomic_store_n(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL,
 				 __ATOMIC_RELEASE);
-		blk = (blk + 1) % req.tp_block_nr;
+		blk = (blk + 1) % tp->req.tp_block_nr;
 	}
-	{
-		struct tpacket_stats_v3 st;
-		socklen_t len = sizeof(st);
-
-		if (!getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &len))
-			rx->kernel_drops = st.tp_drops;
-	}
+	if (!getsockopt(tp->fd, SOL_PACKET, PACKET_STATISTICS, &st, &len))
+		rx->kernel_drops = st.tp_drops;
 }
 
 static int m2mgw_cb(void *ctx, const struct m2mgw_rec *rec)
@@ -323,6 +334,7 @@ int main(int argc, char **argv)
 	char genpath[4096], nbuf[32], rbuf[32];
 	struct stat_snap a, b;
 	struct m2mgw_ring ring;
+	struct tpacket tp;
 	uint32_t ring_size = 1 << 24;
 	unsigned long long rate = 0;
 	struct ctl c = { 0 };
@@ -357,6 +369,8 @@ int main(int argc, char **argv)
 
 	if (!strcmp(rx.mode, "recvmsg") || !strcmp(rx.mode, "recvmmsg"))
 		fd = open_raw(ifname);
+	else if (!strcmp(rx.mode, "tpacket"))
+		open_tpacket(&tp, ifname);
 	else if (!strcmp(rx.mode, "m2mgw")) {
 		int err = m2mgw_ring_open(&ring, NULL, ring_size);
 
@@ -384,7 +398,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(rx.mode, "recvmmsg"))
 		run_recvmsg(&rx, fd, &c, BATCH);
 	else if (!strcmp(rx.mode, "tpacket"))
-		run_tpacket(&rx, ifname, &c);
+		run_tpacket(&rx, &tp, &c);
 	else if (!strcmp(rx.mode, "m2mgw"))
 		run_m2mgw(&rx, &ring, &c);
 	wait_gen(&c);
