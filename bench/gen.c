@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BATCH 64
+#define BATCH  64
 #define MAX_IF 16
 
 static uint64_t now_ns(void)
@@ -67,18 +67,30 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "i:n:r:c:f")) != -1) {
 		switch (opt) {
-		case 'i': ifs = optarg; break;
-		case 'n': count = strtoull(optarg, NULL, 0); break;
-		case 'r': rate = strtoull(optarg, NULL, 0); break;
-		case 'c': cpu = atoi(optarg); break;
-		case 'f': fd_mode = 1; break;
+		case 'i':
+			ifs = optarg;
+			break;
+		case 'n':
+			count = strtoull(optarg, NULL, 0);
+			break;
+		case 'r':
+			rate = strtoull(optarg, NULL, 0);
+			break;
+		case 'c':
+			cpu = atoi(optarg);
+			break;
+		case 'f':
+			fd_mode = 1;
+			break;
 		default:
-			fprintf(stderr, "usage: gen -i IF[,IF] -n N [-r RATE] [-c CPU] [-f]\n");
+			fprintf(stderr,
+				"usage: gen -i IF[,IF] -n N [-r RATE] [-c CPU] [-f]\n");
 			return 2;
 		}
 	}
 	if (!ifs || !count) {
-		fprintf(stderr, "usage: gen -i IF[,IF] -n N [-r RATE] [-c CPU] [-f]\n");
+		fprintf(stderr,
+			"usage: gen -i IF[,IF] -n N [-r RATE] [-c CPU] [-f]\n");
 		return 2;
 	}
 	if (cpu >= 0) {
@@ -88,7 +100,8 @@ int main(int argc, char **argv)
 		CPU_SET(cpu, &set);
 		sched_setaffinity(0, sizeof(set), &set);
 	}
-	for (tok = strtok(ifs, ","); tok && nif < MAX_IF; tok = strtok(NULL, ","))
+	for (tok = strtok(ifs, ","); tok && nif < MAX_IF;
+	     tok = strtok(NULL, ","))
 		if ((fds[nif++] = open_if(tok, fd_mode)) < 0) {
 			perror("gen: socket");
 			return 1;
@@ -124,10 +137,12 @@ int main(int argc, char **argv)
 				memcpy(frames[i][j].data, &seq, sizeof(seq));
 			}
 			while (done < n) {
-				int r = sendmmsg(fds[i], &msgs[i][done], n - done, 0);
+				int r = sendmmsg(fds[i], &msgs[i][done],
+						 n - done, 0);
 
 				if (r < 0) {
-					if (errno == ENOBUFS || errno == EAGAIN) {
+					if (errno == ENOBUFS ||
+					    errno == EAGAIN) {
 						sched_yield();
 						continue;
 					}

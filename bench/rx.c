@@ -41,7 +41,7 @@
 
 #include "m2mgw_ring.h"
 
-#define BATCH 64
+#define BATCH	64
 #define IDLE_MS 1500
 
 struct stat_snap {
@@ -71,9 +71,9 @@ static void read_stat(struct stat_snap *s)
 	unsigned long long v[10] = { 0 };
 	FILE *f = fopen("/proc/stat", "r");
 
-	if (!f || fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu",
-			 &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
-			 &v[7]) != 8) {
+	if (!f ||
+	    fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
+		   &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) != 8) {
 		perror("rx: /proc/stat");
 		exit(1);
 	}
@@ -194,7 +194,8 @@ static void run_recvmsg(struct rx *rx, int fd, struct ctl *c, int batch)
 			mm[i].msg_hdr.msg_controllen = sizeof(ctrl[i]);
 		}
 		if (batch == 1) {
-			n = recvmsg(fd, &mm[0].msg_hdr, MSG_DONTWAIT) < 0 ? -1 : 1;
+			n = recvmsg(fd, &mm[0].msg_hdr, MSG_DONTWAIT) < 0 ? -1 :
+									    1;
 		} else {
 			n = recvmmsg(fd, mm, (unsigned int)batch, MSG_DONTWAIT,
 				     NULL);
@@ -241,7 +242,8 @@ static void open_tpacket(struct tpacket *tp, const char *ifname)
 		perror("rx: packet socket");
 		exit(1);
 	}
-	tp->map = mmap(NULL, (size_t)tp->req.tp_block_size * tp->req.tp_block_nr,
+	tp->map = mmap(NULL,
+		       (size_t)tp->req.tp_block_size * tp->req.tp_block_nr,
 		       PROT_READ | PROT_WRITE, MAP_SHARED | MAP_LOCKED, tp->fd,
 		       0);
 	if (tp->map == MAP_FAILED) {
@@ -269,7 +271,8 @@ static void run_tpacket(struct rx *rx, struct tpacket *tp, struct ctl *c)
 		unsigned int i;
 
 		if (!(__atomic_load_n(&bd->hdr.bh1.block_status,
-				      __ATOMIC_ACQUIRE) & TP_STATUS_USER)) {
+				      __ATOMIC_ACQUIRE) &
+		      TP_STATUS_USER)) {
 			reap(c);
 			if (!wait_in(tp->fd, c->gen_done) && c->gen_done)
 				break;
@@ -278,7 +281,8 @@ static void run_tpacket(struct rx *rx, struct tpacket *tp, struct ctl *c)
 		h = (void *)((uint8_t *)bd + bd->hdr.bh1.offset_to_first_pkt);
 		for (i = 0; i < bd->hdr.bh1.num_pkts; i++) {
 			account(rx, (void *)((uint8_t *)h + h->tp_mac),
-				(uint64_t)h->tp_sec * 1000000000ull + h->tp_nsec);
+				(uint64_t)h->tp_sec * 1000000000ull +
+					h->tp_nsec);
 			h = (void *)((uint8_t *)h + h->tp_next_offset);
 		}
 		__atomic_store_n(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL,
@@ -342,19 +346,37 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "m:i:n:s:r:g:lR:")) != -1) {
 		switch (opt) {
-		case 'm': rx.mode = optarg; break;
-		case 'i': ifname = optarg; break;
-		case 'n': rx.count = strtoull(optarg, NULL, 0); break;
-		case 's': scen = optarg; break;
-		case 'r': rate = strtoull(optarg, NULL, 0); break;
-		case 'g': gen = optarg; break;
-		case 'l': rx.latency = 1; break;
-		case 'R': ring_size = (uint32_t)strtoul(optarg, NULL, 0); break;
-		default: return 2;
+		case 'm':
+			rx.mode = optarg;
+			break;
+		case 'i':
+			ifname = optarg;
+			break;
+		case 'n':
+			rx.count = strtoull(optarg, NULL, 0);
+			break;
+		case 's':
+			scen = optarg;
+			break;
+		case 'r':
+			rate = strtoull(optarg, NULL, 0);
+			break;
+		case 'g':
+			gen = optarg;
+			break;
+		case 'l':
+			rx.latency = 1;
+			break;
+		case 'R':
+			ring_size = (uint32_t)strtoul(optarg, NULL, 0);
+			break;
+		default:
+			return 2;
 		}
 	}
 	if (!ifname || !rx.count) {
-		fprintf(stderr, "usage: rx -m MODE -i IF -n N [-s live|drain] [-r RATE] [-l]\n");
+		fprintf(stderr,
+			"usage: rx -m MODE -i IF -n N [-s live|drain] [-r RATE] [-l]\n");
 		return 2;
 	}
 	drain = !strcmp(scen, "drain");
@@ -385,7 +407,8 @@ int main(int argc, char **argv)
 	read_stat(&a);
 	c.gen = fork();
 	if (!c.gen) {
-		snprintf(nbuf, sizeof(nbuf), "%llu", (unsigned long long)rx.count);
+		snprintf(nbuf, sizeof(nbuf), "%llu",
+			 (unsigned long long)rx.count);
 		snprintf(rbuf, sizeof(rbuf), "%llu", rate);
 		execl(gen, gen, "-i", ifname, "-n", nbuf, "-r", rbuf, "-c", "1",
 		      (char *)NULL);
@@ -407,7 +430,9 @@ int main(int argc, char **argv)
 	printf("mode=%s scenario=%s sent=%llu got=%llu lost=%llu order_err=%llu kdrops=%llu busy_ticks=%llu total_ticks=%llu",
 	       rx.mode, scen, (unsigned long long)rx.count,
 	       (unsigned long long)rx.got,
-	       (unsigned long long)(strcmp(rx.mode, "none") ? rx.count - rx.got : 0),
+	       (unsigned long long)(strcmp(rx.mode, "none") ?
+					    rx.count - rx.got :
+					    0),
 	       (unsigned long long)rx.order_err,
 	       (unsigned long long)rx.kernel_drops, b.busy - a.busy,
 	       b.total - a.total);

@@ -77,6 +77,7 @@ static inline void tl_nl_close(struct tl_nl *nl)
 }
 
 struct tl_reply {
+	int acked;
 	uint32_t port_id;
 	uint64_t stats[M2MGW_STATS_A_MAX + 1];
 	uint32_t state;
@@ -102,7 +103,17 @@ static inline int tl_parse(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-/* Send @msg, parse the reply into @r; 0 or a negative errno. */
+static inline int tl_ack(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	((struct tl_reply *)arg)->acked = 1;
+	return NL_STOP;
+}
+
+/*
+ * Send @msg, parse the reply into @r, read up to the ACK, which may come
+ * in a later datagram than the reply.  0 or a negative libnl error.
+ */
 static inline int tl_nl_call(struct tl_nl *nl, struct nl_msg *msg,
 			     struct tl_reply *r)
 {
@@ -110,13 +121,17 @@ static inline int tl_nl_call(struct tl_nl *nl, struct nl_msg *msg,
 
 	memset(r, 0, sizeof(*r));
 	nl_socket_modify_cb(nl->sk, NL_CB_VALID, NL_CB_CUSTOM, tl_parse, r);
+	nl_socket_modify_cb(nl->sk, NL_CB_ACK, NL_CB_CUSTOM, tl_ack, r);
 	err = nl_send_auto(nl->sk, msg);
 	nlmsg_free(msg);
 	if (err < 0)
-		return -nl_syserr2nlerr(err);
-	err = nl_recvmsgs_default(nl->sk);
-	/* libnl maps kernel errnos to its own codes; compare by name. */
-	return err < 0 ? err : 0;
+		return err;
+	while (!r->acked) {
+		err = nl_recvmsgs_default(nl->sk);
+		if (err < 0)
+			return err;
+	}
+	return 0;
 }
 
 static inline struct nl_msg *tl_msg(struct tl_nl *nl, uint8_t cmd)
