@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Follows the CAN devices that ports capture: up/down changes the port's
+ * state, unregister makes it gone and lets go of the device.
+ */
+
+#include <linux/if_arp.h>
+#include <linux/netdevice.h>
+
+#include "port.h"
+
+static int m2mgw_netdev_notify(struct notifier_block *nb, unsigned long event,
+			       void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct m2mgw_port *port;
+	unsigned long idx = 0;
+
+	if (dev->type != ARPHRD_CAN)
+		return NOTIFY_DONE;
+	if (event != NETDEV_UP && event != NETDEV_DOWN &&
+	    event != NETDEV_UNREGISTER)
+		return NOTIFY_DONE;
+
+	/* RTNL is held: the lock order is the one port.h documents. */
+	mutex_lock(&m2mgw_ports_lock);
+	while ((port = m2mgw_port_next(dev_net(dev), &idx))) {
+		idx++;
+		if (port->ops == &m2mgw_can_ops)
+			m2mgw_can_netdev_event(port, dev, event);
+	}
+	mutex_unlock(&m2mgw_ports_lock);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block m2mgw_netdev_nb = {
+	.notifier_call = m2mgw_netdev_notify,
+};
+
+int __init m2mgw_netdev_init(void)
+{
+	return register_netdevice_notifier(&m2mgw_netdev_nb);
+}
+
+void m2mgw_netdev_exit(void)
+{
+	unregister_netdevice_notifier(&m2mgw_netdev_nb);
+}
