@@ -59,6 +59,10 @@ struct source {
 	uint64_t (*dropped)(struct source *s);
 	/* Read what is there now (stall recovery). */
 	void (*kick)(struct source *s);
+	/* Reload: @ports replace @old (NULL for sources without ports). */
+	int (*ports_changed)(struct source *s, struct port_rt *ports,
+			     unsigned int n, const struct port_rt *old,
+			     unsigned int nold);
 	void (*destroy)(struct source *s);
 	bool eof;		/* replay: the log is done */
 };

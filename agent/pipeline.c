@@ -119,7 +119,8 @@ static int ports_build(struct agent *ag, struct agent_conf *c,
 			if (!strcmp(ag->ports[j].pc->name, pc->name))
 				old = &ag->ports[j];
 		ports[i].pc = pc;
-		ports[i].port_id = old ? old->port_id : i;
+		/* Resolved by the ring source through netlink. */
+		ports[i].port_id = old ? old->port_id : M2MGW_PORT_ALL;
 		env.port_id = ports[i].port_id;
 		ports[i].dec = ops->create(pc, &env);
 		if (!ports[i].dec) {
@@ -203,6 +204,12 @@ int pipeline_reload(struct agent *ag, struct agent_conf *nc)
 		log_warn("reload: [source] and [spool] dir changes take effect at restart");
 	if (ports_build(ag, nc, &ports, &nports))
 		return -EINVAL;
+	if (ag->src && ag->src->ports_changed &&
+	    ag->src->ports_changed(ag->src, ports, nports, ag->ports,
+				   ag->nports)) {
+		ports_free(ports, nports);
+		return -EINVAL;
+	}
 	agg_flush(ag->agg);
 	agg_free(ag->agg);
 	ag->agg = agg_new(nc, on_report, ag);

@@ -12,8 +12,10 @@
 #include "agent.h"
 #include "m2mgw_ring.h"
 
-int ports_setup(struct agent *ag, char *err, size_t n);
-int ports_subscribe(struct agent *ag, struct m2mgw_ring *ring, char *err,
-		    size_t n);
+/* Resolve (or create) every port of @ports; sets their port_id. */
+int ports_setup(struct port_rt *ports, unsigned int nports, char *err,
+		size_t n);
+int ports_subscribe(struct port_rt *ports, unsigned int nports,
+		    struct m2mgw_ring *ring, char *err, size_t n);
 
 #endif /* M2MGWD_PORTS_H */

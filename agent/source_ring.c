@@ -86,6 +86,35 @@ static void ring_kick(struct source *s)
 	drain(container_of(s, struct ring_src, base));
 }
 
+/*
+ * Reload: resolve/create the new port set and subscribe it before the
+ * pipeline switches to it; ports that are gone from the config are
+ * unsubscribed.  Frames keep arriving in the ring meanwhile.
+ */
+static int ring_ports_changed(struct source *s, struct port_rt *ports,
+			      unsigned int n, const struct port_rt *old,
+			      unsigned int nold)
+{
+	struct ring_src *r = container_of(s, struct ring_src, base);
+	char err[512];
+
+	if (ports_setup(ports, n, err, sizeof(err)) ||
+	    ports_subscribe(ports, n, &r->ring, err, sizeof(err))) {
+		log_err("reload: %s", err);
+		return -EINVAL;
+	}
+	for (unsigned int i = 0; i < nold; i++) {
+		bool kept = false;
+
+		for (unsigned int j = 0; j < n; j++)
+			kept |= ports[j].port_id == old[i].port_id;
+		if (!kept && m2mgw_ring_unsubscribe(&r->ring, old[i].port_id))
+			log_warn("reload: unsubscribe port %u: %s",
+				 old[i].port_id, strerror(errno));
+	}
+	return 0;
+}
+
 static void ring_destroy(struct source *s)
 {
 	struct ring_src *r = container_of(s, struct ring_src, base);
@@ -113,7 +142,8 @@ struct source *source_ring_new(struct agent *ag, char *err, size_t n)
 	}
 	r->ag = ag;
 	/* Ports first: their ids are what the ring subscribes to. */
-	if (ports_setup(ag, err, n) || ports_subscribe(ag, &r->ring, err, n)) {
+	if (ports_setup(ag->ports, ag->nports, err, n) ||
+	    ports_subscribe(ag->ports, ag->nports, &r->ring, err, n)) {
 		m2mgw_ring_close(&r->ring);
 		free(r);
 		return NULL;
@@ -122,6 +152,7 @@ struct source *source_ring_new(struct agent *ag, char *err, size_t n)
 	r->base.waiting = ring_waiting;
 	r->base.dropped = ring_dropped;
 	r->base.kick = ring_kick;
+	r->base.ports_changed = ring_ports_changed;
 	r->base.destroy = ring_destroy;
 	ev_io_init(&r->io, io_cb, r->ring.fd, EV_READ);
 	ev_idle_init(&r->more, more_cb);
