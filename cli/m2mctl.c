@@ -47,6 +47,7 @@ int main(int argc, char **argv)
 {
 	int c;
 
+	opterr = 0; /* our own one-line message below */
 	while ((c = getopt(argc, argv, "+jpsVh")) != -1) {
 		switch (c) {
 		case 'j':
@@ -63,8 +64,8 @@ int main(int argc, char **argv)
 		case 'h':
 			return cmd_help(0, NULL);
 		default:
-			return usage_error(NULL, "unknown option (see '%s help')",
-					   prog);
+			return usage_error(NULL, "unknown option '-%c' (see '%s help')",
+					   optopt, prog);
 		}
 	}
 	out_init(stdout, opts.json, opts.pretty);

@@ -88,7 +88,7 @@ void print_port(const struct m2mgw_port *p, bool stats)
 	if (M2MGW_PORT_HAS(p, M2MGW_A_IFNAME))
 		out_str("ifname", " %s", p->ifname);
 	if (M2MGW_PORT_HAS(p, M2MGW_A_IFINDEX))
-		out_u64("ifindex", NULL, p->ifindex);
+		out_u64("ifindex", " ifindex %llu", p->ifindex);
 	if (M2MGW_PORT_HAS(p, M2MGW_A_TTY))
 		out_str("tty", " %s", p->tty);
 	if (M2MGW_PORT_HAS(p, M2MGW_A_PORT_STATE))
