@@ -167,8 +167,10 @@ static int m2mgw_nl_port_new(struct sk_buff *skb, struct genl_info *info)
 	struct m2mgw_port *port;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, M2MGW_A_PORT_TYPE))
+	if (GENL_REQ_ATTR_CHECK(info, M2MGW_A_PORT_TYPE)) {
+		NL_SET_ERR_MSG(info->extack, "port type required");
 		return -EINVAL;
+	}
 	if (info->attrs[M2MGW_A_PORT_ID]) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MGW_A_PORT_ID],
 				    "port ids are assigned by the module");

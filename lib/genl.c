@@ -340,7 +340,8 @@ static int put_port(struct nl_msg *msg, const struct m2mgw_port *p)
 			if (nla_put(msg, M2MGW_FILTER_A_CAN,
 				    sizeof(p->filters[i]), &p->filters[i]) < 0)
 				return -EMSGSIZE;
-		nla_nest_end(msg, nest);
+		/* An empty nest means "no filters": libnl would drop it. */
+		nla_nest_end_keep_empty(msg, nest);
 	}
 	return 0;
 }
