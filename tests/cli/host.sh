@@ -177,7 +177,7 @@ ok $? "print layer: every JSON value is also in the text output"
 # 5. install: binary, man page, completion under DESTDIR/PREFIX
 make -s -C "$top/cli" TOP="$top" install DESTDIR="$tmp/inst" PREFIX=/usr \
 	>/dev/null 2>&1 &&
-	[ -x "$tmp/inst/usr/sbin/m2mctl" ] &&
+	[ -x "$tmp/inst/usr/bin/m2mctl" ] &&
 	[ -s "$tmp/inst/usr/share/man/man8/m2mctl.8" ] &&
 	[ -s "$tmp/inst/usr/share/bash-completion/completions/m2mctl" ]
 ok $? "make install puts m2mctl, m2mctl.8 and the completion under DESTDIR"
