@@ -100,6 +100,14 @@ ok $? "port add of a captured netdev: refused (EEXIST)" "$T/err"
 run 1 port add serial ttyNOPE0 baud 9600 && [ -s "$T/err" ]
 ok $? "port add serial on a missing tty: refused with a message" "$T/err"
 
+# --- without CAP_NET_ADMIN: reading works, changing is refused
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$@"; }
+nobody "$M" port show c0 >"$T/out" 2>"$T/err" && grep -q "c0: can m2c0" "$T/out"
+ok $? "port show works without privileges" "$T/err"
+nobody "$M" port add can m2c2 name c2 >"$T/out" 2>"$T/err"
+[ $? = 1 ] && grep -q "Operation not permitted" "$T/err"
+ok $? "port add without CAP_NET_ADMIN: exit 1, EPERM" "$T/err"
+
 # --- usage errors change nothing (not even a PORT_GET for syntax errors)
 run 2 port add can m2c2 name c2 filter 800:7FF &&
 	run 2 port add can m2c2 name c2 bits 8 &&
