@@ -30,7 +30,7 @@ struct replay {
 	FILE *f;
 	ev_timer timer;
 	unsigned long lineno;
-	double t0_log, t0_wall;		/* real-time pacing */
+	double t0_log, t0_wall; /* real-time pacing */
 	bool have_pending;
 	char pending_if[IFNAMSIZ];
 	struct {
@@ -63,7 +63,8 @@ static int parse_line(struct replay *r, const char *line, double *t)
 	bool fd = false;
 
 	if (sscanf(line, " (%llu.%llu) %16s %299s", &sec, &usec, ifname,
-		   frame) != 4 || strlen(ifname) >= IFNAMSIZ)
+		   frame) != 4 ||
+	    strlen(ifname) >= IFNAMSIZ)
 		return -EINVAL;
 	hash = strchr(frame, '#');
 	if (!hash)
@@ -151,9 +152,10 @@ static void replay_cb(struct ev_loop *loop, ev_timer *w, int revents)
 					r->t0_wall = 0;
 					continue;
 				}
-				log_notice("replay: end of %s after %llu frames",
-					   r->ag->conf->replay_file,
-					   (unsigned long long)r->lines);
+				log_notice(
+					"replay: end of %s after %llu frames",
+					r->ag->conf->replay_file,
+					(unsigned long long)r->lines);
 				r->base.eof = true;
 				pipeline_batch_end(r->ag);
 				return;
@@ -164,8 +166,9 @@ static void replay_cb(struct ev_loop *loop, ev_timer *w, int revents)
 			if (parse_line(r, line, &t)) {
 				r->bad++;
 				r->ag->drops[DROP_DECODE]++;
-				log_warn("replay: %s:%lu: not a candump -L line",
-					 r->ag->conf->replay_file, r->lineno);
+				log_warn(
+					"replay: %s:%lu: not a candump -L line",
+					r->ag->conf->replay_file, r->lineno);
 				continue;
 			}
 			r->lines++;

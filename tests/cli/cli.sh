@@ -235,6 +235,33 @@ wait $rpid 2>/dev/null
 	[ "$(wc -l <"$T/replay.log")" = 8 ]
 ok $? "canplayer replays dump -L onto another vcan: identical frames" "$T/replay.log"
 
+# --- drops: a reader that never consumes its smallest ring fills up;
+#     monitor reports the drop event, stats -s counts it by reason.
+"$M" -j monitor >"$T/drop.json" 2>&1 &
+mpid=$!
+pids+=($mpid)
+python3 -c '
+import fcntl, os, struct, sys, time
+fd = os.open("/dev/m2mgw", os.O_RDWR)
+fcntl.ioctl(fd, 0x4008C601, struct.pack("II", 4096, 0))   # RING_SETUP 4 KiB
+fcntl.ioctl(fd, 0x4004C602, struct.pack("I", 0xffffffff))  # SUBSCRIBE all
+print("ready", flush=True)
+time.sleep(float(sys.argv[1]))
+' 8 >"$T/reader" &
+rpid=$!
+pids+=($rpid)
+for i in $(seq 100); do grep -q ready "$T/reader" && break; sleep 0.1; done
+cangen m2c1 -g 0 -n 200 -I 7FF -L 8 -D i
+sleep 2.5
+run 0 -j -s stats
+kill $mpid
+wait $mpid $rpid 2>/dev/null
+grep -q ready "$T/reader" &&
+	json "$T/out" '[p for p in d if p["name"] == "bus1"][0]["stats"]["drop_ring_full"] > 0'
+ok $? "stats -j -s: ring-full drops counted on the port" "$T/out"
+json -l "$T/drop.json" 'any(e["event"] == "drop" and e["name"] == "bus1" and e["reason"] == "ring_full" and e["count"] > 0 for e in d)'
+ok $? "monitor: the drop event names the port, reason and count" "$T/drop.json"
+
 # --- port del
 run 0 port del bus1 && run 2 port show bus1 && run 2 port del bus1
 ok $? "port del: gone afterwards, a second del is an unknown port"

@@ -113,6 +113,13 @@ rc=$?
 [ $rc = 1 ] && grep -q 'cannot talk to the m2mgw module' "$tmp/err"
 ok $? "a valid command without the family fails with exit 1 and says why"
 
+# A family of another version is refused (nlctrl is version 2).
+M2MGW_GENL_FAMILY=nlctrl "$M" version >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc = 1 ] && grep -q "netlink version 2, this tool version 1" "$tmp/err" &&
+	grep -q "^m2mctl " "$tmp/out"
+ok $? "version refuses a family of another version, exit 1"
+
 # 3. help
 "$M" help >"$tmp/out" 2>&1
 rc=$?

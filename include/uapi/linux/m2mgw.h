@@ -55,7 +55,9 @@
  * M2MGW_CMD_PORT_DEL  - destroy a port, by M2MGW_A_PORT_ID or
  *     M2MGW_A_PORT_NAME.  Waits for in-flight frames.  ENOENT if unknown.
  * M2MGW_CMD_PORT_GET  - doit: one port by id or name; dumpit: all ports.
- *     Each reply carries every M2MGW_A_PORT_* attribute and M2MGW_A_STATS.
+ *     Each reply is an M2MGW_CMD_PORT_NEW message (as RTM_NEWLINK answers
+ *     RTM_GETLINK) with every M2MGW_A_PORT_* attribute, the type's
+ *     attributes and M2MGW_A_STATS.
  * M2MGW_CMD_PORT_SET  - change filters, enable/disable, serial framing.
  *     Absent attributes are left as they are.  M2MGW_A_FILTERS with no
  *     entries removes all filters (capture everything).
@@ -355,7 +357,9 @@ enum m2mgw_filter_attr {
  * @M2MGW_STATS_A_DROP_FRAMING: serial bytes with parity/framing errors.
  * @M2MGW_STATS_A_DROP_OVERRUN: serial bytes lost to hardware overrun.
  * @M2MGW_STATS_A_TX_ERRORS: sends the device refused.
- * @M2MGW_STATS_A_FILTERED: frames not captured because no filter matched.
+ * @M2MGW_STATS_A_FILTERED: frames not captured because no filter matched;
+ *	always 0 for CAN ports, whose filters run inside af_can before the
+ *	module sees a frame.
  */
 enum m2mgw_stats_attr {
 	M2MGW_STATS_A_UNSPEC,
@@ -507,7 +511,7 @@ enum m2mgw_rec_type {
 #define M2MGW_RECF_TS_HW	 0x0002 /* skb_hwtstamps(), hardware clock */
 #define M2MGW_RECF_TS_FIRST_BYTE 0x0003 /* serial: arrival of the first byte */
 /* rec->flags: other bits */
-#define M2MGW_RECF_TX_ECHO	 0x0100 /* CAN: echo of a frame sent on this host */
+#define M2MGW_RECF_TX_ECHO	 0x0100 /* CAN: looped back, sent on this host */
 #define M2MGW_RECF_ERR_FRAME	 0x0200 /* CAN error frame (CAN_ERR_FLAG) */
 
 /**
