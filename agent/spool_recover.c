@@ -164,11 +164,21 @@ struct spool *spool_open(const struct spool_conf *c, char *err, size_t errlen)
 		    strspn(de->d_name, "0123456789abcdef") != 16)
 			continue;
 		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			names = realloc(names, cap * sizeof(*names));
+			size_t ncap = cap ? 2 * cap : 16;
+			char **nn = realloc(names, ncap * sizeof(*names));
+
+			if (!nn)
+				break;
+			names = nn;
+			cap = ncap;
 		}
-		names[n++] = strdup(de->d_name);
+		names[n] = strdup(de->d_name);
+		if (!names[n])
+			break;
+		n++;
 	}
+	if (de) /* stopped early: out of memory */
+		snprintf(err, errlen, "spool: %s: out of memory", c->dir);
 	closedir(d);
 	if (n)
 		qsort(names, n, sizeof(*names), name_cmp);
