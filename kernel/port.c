@@ -204,6 +204,11 @@ void m2mgw_port_del(struct m2mgw_port *port)
 	xa_erase(&m2mgw_ports, port->id);
 	m2mgw_nr_ports--;
 	port->ops->destroy(port);
+	/*
+	 * No capture callback starts any more; wait for those still running
+	 * so that no frame of this port reaches a ring after PORT_DEL.
+	 */
+	synchronize_rcu();
 	m2mgw_readers_port_del(port->id);
 	m2mgw_port_put(port);
 }
