@@ -131,22 +131,24 @@ static void tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	agg_tick(ag->agg, now);
 	if (ag->src && health_check(&ag->h_source, ag->frames_in,
-				    ag->src->waiting(ag->src), false, now, t)) {
+				    ag->src->waiting(ag->src), false, now, t))
 		ag->src->kick(ag->src);
-		stalled = true;
-	}
 	if (health_check(&ag->h_aggregate, agg_stats(ag->agg)->reports +
 				    agg_stats(ag->agg)->suppressed,
-			 agg_overdue(ag->agg, now) > 0, false, now, t)) {
+			 agg_overdue(ag->agg, now) > 0, false, now, t))
 		agg_flush(ag->agg);
-		stalled = true;
-	}
 	/* Reports of windows closed above still need their batch commit. */
 	pipeline_batch_end(ag);
-	for (struct output *o = ag->outputs; o; o = o->next)
-		stalled |= output_health(o, now);
-	/* The watchdog is fed only while every stage moves or is idle. */
-	if (!stalled && ag->h_source.state != H_STALLED)
+	for (struct output *o = ag->outputs; o; o = o->next) {
+		output_health(o, now);
+		stalled |= o->h_spool.state == H_STALLED ||
+			   o->h_send.state == H_STALLED;
+	}
+	stalled |= ag->h_source.state == H_STALLED ||
+		   ag->h_aggregate.state == H_STALLED;
+	/* The watchdog is fed only while no stage is stalled: a stage
+	 * that stays stuck after its recovery gets the service restarted. */
+	if (!stalled)
 		sd_notify(0, "WATCHDOG=1");
 }
 

@@ -167,9 +167,8 @@ static int m2mgw_nl_port_new(struct sk_buff *skb, struct genl_info *info)
 	struct m2mgw_port *port;
 	int err;
 
-	if (!info->attrs[M2MGW_A_PORT_TYPE]) {
+	if (GENL_REQ_ATTR_CHECK(info, M2MGW_A_PORT_TYPE)) {
 		NL_SET_ERR_MSG(info->extack, "port type required");
-		NL_SET_ERR_ATTR_MISS(info->extack, NULL, M2MGW_A_PORT_TYPE);
 		return -EINVAL;
 	}
 	if (info->attrs[M2MGW_A_PORT_ID]) {

@@ -24,6 +24,15 @@ static unsigned int m2mgw_nr_ports;
 static void m2mgw_drop_work_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(m2mgw_drop_work, m2mgw_drop_work_fn);
 
+/* The stats attribute that counts each drop reason. */
+static const u8 m2mgw_drop_attr[M2MGW_DROP_REASONS] = {
+	[M2MGW_DROP_RING_FULL] = M2MGW_STATS_A_DROP_RING_FULL,
+	[M2MGW_DROP_OVERSIZE] = M2MGW_STATS_A_DROP_OVERSIZE,
+	[M2MGW_DROP_NOMEM] = M2MGW_STATS_A_DROP_NOMEM,
+	[M2MGW_DROP_FRAMING] = M2MGW_STATS_A_DROP_FRAMING,
+	[M2MGW_DROP_OVERRUN] = M2MGW_STATS_A_DROP_OVERRUN,
+};
+
 static const struct m2mgw_port_ops *m2mgw_port_types[] = {
 	[M2MGW_PORT_CAN] = &m2mgw_can_ops,
 };
@@ -292,13 +301,6 @@ void m2mgw_port_drop(struct m2mgw_port *port, enum m2mgw_drop_reason reason,
 void m2mgw_port_stats_sum(const struct m2mgw_port *port,
 			  u64 out[M2MGW_STATS_A_MAX + 1])
 {
-	static const u8 drop_attr[M2MGW_DROP_REASONS] = {
-		[M2MGW_DROP_RING_FULL] = M2MGW_STATS_A_DROP_RING_FULL,
-		[M2MGW_DROP_OVERSIZE] = M2MGW_STATS_A_DROP_OVERSIZE,
-		[M2MGW_DROP_NOMEM] = M2MGW_STATS_A_DROP_NOMEM,
-		[M2MGW_DROP_FRAMING] = M2MGW_STATS_A_DROP_FRAMING,
-		[M2MGW_DROP_OVERRUN] = M2MGW_STATS_A_DROP_OVERRUN,
-	};
 	u64 v[M2MGW_STATS_A_MAX + 1];
 	unsigned int start, r;
 	int cpu;
@@ -323,7 +325,8 @@ void m2mgw_port_stats_sum(const struct m2mgw_port *port,
 			v[M2MGW_STATS_A_FILTERED] =
 				u64_stats_read(&s->filtered);
 			for (r = 0; r < M2MGW_DROP_REASONS; r++)
-				v[drop_attr[r]] = u64_stats_read(&s->drops[r]);
+				v[m2mgw_drop_attr[r]] =
+					u64_stats_read(&s->drops[r]);
 		} while (u64_stats_fetch_retry(&s->syncp, start));
 		for (r = 0; r <= M2MGW_STATS_A_MAX; r++)
 			out[r] += v[r];
@@ -351,13 +354,6 @@ void m2mgw_port_capture(struct m2mgw_port *port, u16 type, u16 flags,
 
 static void m2mgw_drop_work_fn(struct work_struct *work)
 {
-	static const u8 drop_attr[M2MGW_DROP_REASONS] = {
-		[M2MGW_DROP_RING_FULL] = M2MGW_STATS_A_DROP_RING_FULL,
-		[M2MGW_DROP_OVERSIZE] = M2MGW_STATS_A_DROP_OVERSIZE,
-		[M2MGW_DROP_NOMEM] = M2MGW_STATS_A_DROP_NOMEM,
-		[M2MGW_DROP_FRAMING] = M2MGW_STATS_A_DROP_FRAMING,
-		[M2MGW_DROP_OVERRUN] = M2MGW_STATS_A_DROP_OVERRUN,
-	};
 	u64 sum[M2MGW_STATS_A_MAX + 1];
 	struct m2mgw_port *port;
 	unsigned long id;
@@ -367,7 +363,7 @@ static void m2mgw_drop_work_fn(struct work_struct *work)
 	xa_for_each(&m2mgw_ports, id, port) {
 		m2mgw_port_stats_sum(port, sum);
 		for (r = 0; r < M2MGW_DROP_REASONS; r++) {
-			u64 now = sum[drop_attr[r]];
+			u64 now = sum[m2mgw_drop_attr[r]];
 
 			if (now == port->drops_reported[r])
 				continue;

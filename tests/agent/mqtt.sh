@@ -451,5 +451,145 @@ ok $? "SIGHUP with a bad config: file:line in the log, old config kept"
 stop_agent
 stop_subs
 
+# --- MQTT 5 and SenML --------------------------------------------------
+rm -rf "$T/spool"
+start_sub v5
+frames 50 1000
+c=$(conf v5 'output broker.protocol=5' 'output broker.encoding=senml' 'output broker.client_id=agent-v5')
+start_agent "$c"
+wait_count "$T/v5.out" 50 10
+python3 - "$T/v5.out" <<'EOF' >"$T/check.out"
+import json, sys
+bad, k = [], 0
+for l in open(sys.argv[1]):
+    if not l.startswith('data/'): continue
+    pack = json.loads(l.split(' ', 1)[1])
+    b = pack[0]
+    if b.get('bn') != 'urn:dev:m2mgw:can0:' or b.get('n') != '%03x' % (0x100 + k % 4) or b.get('v') != k \
+       or abs(b.get('bt', 0) - (1700000000 + k * 0.001)) > 1e-4:
+        bad.append(str(pack))
+    k += 1
+print('# %d SenML packs' % k)
+for x in bad[:3]: print('# ' + x)
+sys.exit(0 if k == 50 and not bad else 1)
+EOF
+ok $? "MQTT 5 with SenML: 50 packs, name, value and base time from the capture clock"
+cat "$T/check.out"
+grep -q 'connected to 127.0.0.1:[0-9]* (MQTT 5)' "$T/agent.log"
+ok $? "the agent says it speaks MQTT 5"
+stop_agent
+stop_subs
+
+# --- historical replay is paced by replay_rate --------------------------
+rm -rf "$T/spool"
+stop_broker
+frames 60 1000
+c=$(conf pace1)
+start_agent "$c"
+sleep 1
+stop_agent
+start_broker
+mosquitto_sub -h 127.0.0.1 -p "$port" -q 1 -t 'data/#' -F '%U %t' >"$T/pace.out" 2>&1 &
+subs+=($!)
+sleep 0.3
+: >"$T/empty.log"
+c=$(conf pace2 "source.file=$T/empty.log" 'output broker.replay_rate=20')
+start_agent "$c"
+wait_count "$T/pace.out" 60 15 || true
+python3 - "$T/pace.out" <<'EOF' >"$T/check.out"
+import sys
+ts = [float(l.split()[0]) for l in open(sys.argv[1]) if ' data/' in l]
+span = ts[-1] - ts[0] if ts else 0
+print('# %d historical messages over %.2f s at replay_rate 20/s' % (len(ts), span))
+# Up to one second of burst, then 20/s: 60 messages need >= 2 s.
+sys.exit(0 if len(ts) == 60 and 1.8 <= span <= 10 else 1)
+EOF
+ok $? "60 spooled messages replayed at replay_rate 20/s, not in one burst"
+cat "$T/check.out"
+stop_agent
+stop_subs
+
+# --- TLS ---------------------------------------------------------------
+if command -v openssl >/dev/null; then
+	rm -rf "$T/spool"
+	(
+		cd "$T" &&
+		openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=test-ca \
+			-keyout ca.key -out ca.pem &&
+		openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
+			-keyout srv.key -out srv.csr &&
+		printf 'subjectAltName=IP:127.0.0.1\n' >san.ext &&
+		openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+			-days 1 -extfile san.ext -out srv.pem && chmod 644 srv.key
+	) >"$T/openssl.log" 2>&1
+	stop_broker
+	tport=$(free_port)
+	start_broker "$(printf 'allow_anonymous true\nlistener %s 127.0.0.1\ncafile %s\ncertfile %s\nkeyfile %s' \
+		"$tport" "$T/ca.pem" "$T/srv.pem" "$T/srv.key")"
+	wait_port "$tport"
+	start_sub tls
+	frames 30 1000
+	c=$(conf tls "output broker.port=$tport" "output broker.tls_ca=$T/ca.pem")
+	start_agent "$c"
+	wait_count "$T/tls.out" 30 10
+	check "$T/tls.out" 30 >"$T/check.out"
+	ok $? "TLS (CA-verified) to mosquitto: all 30 delivered"
+	cat "$T/check.out"
+	stop_agent
+	stop_subs
+else
+	skip "TLS" "openssl not installed"
+fi
+
+# --- stall detection and the watchdog -----------------------------------
+# A "broker" that accepts the connection and never acknowledges: the
+# output stage stalls; it must be logged, counted, recovered (reconnect)
+# and the systemd watchdog must stop being fed.
+stop_broker
+rm -rf "$T/spool"
+python3 - "$port" "$T/fake.log" <<'EOF' &
+import socket, sys, threading
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen(4)
+log = open(sys.argv[2], 'a', buffering=1)
+def serve(c):
+    c.recv(4096)
+    c.sendall(b'\x20\x02\x00\x00')     # CONNACK accepted; then silence
+    log.write('connect\n')
+    while c.recv(65536): pass
+while True:
+    c, _ = s.accept(); threading.Thread(target=serve, args=(c,), daemon=True).start()
+EOF
+fake_pid=$!
+python3 - "$T/notify.sock" "$T/notify.log" <<'EOF' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1])
+log = open(sys.argv[2], 'a', buffering=1)
+while True:
+    log.write('%.3f %s\n' % (time.monotonic(), s.recv(4096).decode().replace('\n', ' ')))
+EOF
+notify_pid=$!
+sleep 0.5
+frames 20 1000
+c=$(conf stall 'agent.stall_timeout=2s')
+NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=1000000 "$agent" -c "$c" >>"$T/agent.log" 2>&1 &
+agent_pid=$!
+for _ in $(seq 60); do
+	[ "$(metric 'm2mgwd_stage_stalls_total{stage="output",output="broker"}')" = 1 ] && break
+	sleep 0.1
+done
+before=$(grep -c 'WATCHDOG=1' "$T/notify.log")
+sleep 1.6
+after=$(grep -c 'WATCHDOG=1' "$T/notify.log")
+stalls=$(metric 'm2mgwd_stage_stalls_total{stage="output",output="broker"}')
+echo "# watchdog pings before the stall $before, during it $((after - before)); stalls $stalls"
+grep -q 'READY=1' "$T/notify.log" && [ "$before" -ge 2 ] && [ "$after" = "$before" ]
+ok $? "sd_notify: READY=1, WATCHDOG=1 while healthy, none while the output is stalled"
+grep -q 'output: stalled for 2 s with input waiting' "$T/agent.log" && [ "${stalls:-0}" -ge 1 ] &&
+	grep -q 'no PUBACK progress; reconnecting' "$T/agent.log" && [ "$(grep -c connect "$T/fake.log")" -ge 2 ]
+ok $? "stalled output: logged, counted, recovered by reconnecting"
+kill -9 "$agent_pid"; wait "$agent_pid" 2>/dev/null; agent_pid=
+kill "$fake_pid" "$notify_pid" 2>/dev/null; wait "$fake_pid" "$notify_pid" 2>/dev/null
+
 echo "1..$n"
 exit 0

@@ -1,23 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Ports over generic netlink: create, get, dump, set, delete; every
- * refusal with its errno and extack text; CAP_NET_ADMIN on mutating
- * commands; M2MGW_MAX_PORTS; events on the "events" group.
+ * Ports over generic netlink: the life of a port, every refusal with its
+ * errno and extack text, permissions, events, filters at run time, and
+ * TX through write().
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
-#include "portlib.h"
+#include "m2mgw_ring.h"
+#include "testlib.h"
 
 #define IF0 "m2mp0"
 #define IF1 "m2mp1"
-#define IF2 "m2mp2"
 
 FIXTURE(ports)
 {
-	struct pl nl;
-	struct pl_call *c;
+	struct tl_nl nl;
+	uint32_t port;
 };
 
 FIXTURE_SETUP(ports)
@@ -26,534 +30,413 @@ FIXTURE_SETUP(ports)
 			   "modprobe can-raw)"));
 	ASSERT_EQ(0, tl_vcan(IF0));
 	ASSERT_EQ(0, tl_vcan(IF1));
-	ASSERT_EQ(0, tl_vcan(IF2));
-	ASSERT_EQ(0, pl_open(&self->nl));
-	self->c = pl_call_new();
-	ASSERT_NE(NULL, self->c);
+	ASSERT_EQ(0, tl_nl_open(&self->nl));
+	self->port = tl_port_add_can(&self->nl, IF0, "p0");
+	ASSERT_NE(0, self->port);
 }
 
 FIXTURE_TEARDOWN(ports)
 {
-	struct pl_call *c = self->c;
-	int i;
+	tl_port_del(&self->nl, self->port);
+	tl_nl_close(&self->nl);
+	tl_sh("ip link del " IF0 "; ip link del " IF1);
+}
 
-	/* Delete whatever this test left: ports on our devices. */
-	pl_call(&self->nl, pl_msg(&self->nl, M2MGW_CMD_PORT_GET, NLM_F_DUMP),
-		c);
-	for (i = 0; i < c->n; i++)
-		if (!strncmp(c->port[i].ifname, "m2mp", 4))
-			pl_del(&self->nl, c->port[i].id);
-	free(c);
-	pl_close(&self->nl);
-	tl_sh("for i in " IF0 " " IF1 " " IF2 "; do ip link del $i; done "
-	      "2>/dev/null");
+struct dump {
+	int n;
+	uint32_t ids[64];
+};
+
+static int dump_cb(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[M2MGW_A_MAX + 1];
+	struct dump *d = arg;
+
+	if (!genlmsg_parse(nlmsg_hdr(msg), 0, tb, M2MGW_A_MAX, NULL) &&
+	    tb[M2MGW_A_PORT_ID] && d->n < 64)
+		d->ids[d->n++] = nla_get_u32(tb[M2MGW_A_PORT_ID]);
+	return NL_OK;
+}
+
+static int dump_ports(struct tl_nl *nl, struct dump *d)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+	int err;
+
+	memset(d, 0, sizeof(*d));
+	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, nl->family, 0,
+		    NLM_F_REQUEST | NLM_F_DUMP, M2MGW_CMD_PORT_GET,
+		    M2MGW_GENL_VERSION);
+	nl_socket_modify_cb(nl->sk, NL_CB_VALID, NL_CB_CUSTOM, dump_cb, d);
+	err = nl_send_auto(nl->sk, msg);
+	nlmsg_free(msg);
+	return err < 0 ? err : nl_recvmsgs_default(nl->sk);
+}
+
+TEST_F(ports, get_dump_and_delete)
+{
+	struct tl_reply r;
+	uint32_t id2;
+	struct dump d;
+	int i, seen = 0;
+
+	ASSERT_EQ(0, tl_port_get(&self->nl, self->port, &r));
+	EXPECT_EQ(self->port, r.port_id);
+	EXPECT_EQ(M2MGW_STATE_UP, r.state);
+
+	/* Without a name the port is named after its device. */
+	id2 = tl_port_add_can(&self->nl, IF1, NULL);
+	ASSERT_NE(0, id2);
+	EXPECT_NE(self->port, id2);
+	ASSERT_EQ(0, dump_ports(&self->nl, &d));
+	for (i = 0; i < d.n; i++)
+		seen += d.ids[i] == self->port || d.ids[i] == id2;
+	EXPECT_EQ(2, seen);
+
+	ASSERT_EQ(0, tl_port_del(&self->nl, id2));
+	EXPECT_EQ(-ENOENT, tl_port_get(&self->nl, id2, &r));
+	EXPECT_STREQ("no port with this id", r.extack);
+	EXPECT_EQ(-ENOENT, tl_port_del(&self->nl, id2));
+	/* Ids are not reused. */
+	id2 = tl_port_add_can(&self->nl, IF1, NULL);
+	EXPECT_LT(self->port + 1, id2);
+	tl_port_del(&self->nl, id2);
+}
+
+static int port_new(struct tl_nl *nl, struct tl_reply *r, const char *ifname,
+		    const char *name, int extra_attr)
+{
+	struct nl_msg *msg = tl_msg(nl, M2MGW_CMD_PORT_NEW);
+
+	nla_put_u32(msg, M2MGW_A_PORT_TYPE, M2MGW_PORT_CAN);
+	if (ifname)
+		nla_put_string(msg, M2MGW_A_IFNAME, ifname);
+	if (name)
+		nla_put_string(msg, M2MGW_A_PORT_NAME, name);
+	if (extra_attr)
+		nla_put_u32(msg, extra_attr, 1);
+	return tl_nl_call(nl, msg, r);
+}
+
+TEST_F(ports, refusals_say_why)
+{
+	struct nl_msg *msg;
+	struct tl_reply r;
+
+	EXPECT_EQ(-EINVAL, port_new(&self->nl, &r, NULL, "x", 0));
+	EXPECT_STREQ("a CAN port needs an ifname or ifindex", r.extack);
+	EXPECT_EQ(-EPROTOTYPE, port_new(&self->nl, &r, "lo", "x", 0));
+	EXPECT_STREQ("not a CAN network device", r.extack);
+	EXPECT_EQ(-ENODEV, port_new(&self->nl, &r, "nosuchcan9", "x", 0));
+	EXPECT_STREQ("no such network device", r.extack);
+	EXPECT_EQ(-EEXIST, port_new(&self->nl, &r, IF0, "other", 0));
+	EXPECT_STREQ("a port already captures this device", r.extack);
+	EXPECT_EQ(-EEXIST, port_new(&self->nl, &r, IF1, "p0", 0));
+	EXPECT_STREQ("a port with this name exists", r.extack);
+	/* Unknown attribute type, and one only the module may send. */
+	EXPECT_EQ(-EINVAL, port_new(&self->nl, &r, IF1, "x", 200));
+	EXPECT_EQ(-EINVAL, port_new(&self->nl, &r, IF1, "x", M2MGW_A_STATS));
+	EXPECT_EQ(-EINVAL, port_new(&self->nl, &r, IF1, "x", M2MGW_A_PORT_ID));
+	EXPECT_STREQ("port ids are assigned by the module", r.extack);
+	/* A name that does not fit. */
+	EXPECT_EQ(-EINVAL, port_new(&self->nl, &r, IF1,
+				    "0123456789012345678901234567890123", 0));
+
+	msg = tl_msg(&self->nl, M2MGW_CMD_PORT_NEW);
+	nla_put_string(msg, M2MGW_A_IFNAME, IF1);
+	EXPECT_EQ(-EINVAL, tl_nl_call(&self->nl, msg, &r));
+	EXPECT_STREQ("port type required", r.extack);
+
+	msg = tl_msg(&self->nl, M2MGW_CMD_PORT_NEW);
+	nla_put_u32(msg, M2MGW_A_PORT_TYPE, 9);
+	EXPECT_EQ(-ERANGE, tl_nl_call(&self->nl, msg, &r));
+
+	msg = tl_msg(&self->nl, M2MGW_CMD_PORT_SET);
+	nla_put_u32(msg, M2MGW_A_PORT_ID, self->port);
+	nla_put_string(msg, M2MGW_A_IFNAME, IF1);
+	EXPECT_EQ(-EINVAL, tl_nl_call(&self->nl, msg, &r));
+	EXPECT_STREQ("type and device are fixed: delete, then add", r.extack);
+
+	msg = tl_msg(&self->nl, M2MGW_CMD_PORT_DEL);
+	EXPECT_EQ(-EINVAL, tl_nl_call(&self->nl, msg, &r));
+	EXPECT_STREQ("port id or name required", r.extack);
+}
+
+TEST_F(ports, filter_limits)
+{
+	struct can_filter f[M2MGW_MAX_FILTERS + 1];
+	struct nlattr *nest;
+	struct nl_msg *msg;
+	struct tl_reply r;
+
+	memset(f, 0, sizeof(f));
+	EXPECT_EQ(-E2BIG, tl_port_filters(&self->nl, self->port, f,
+					  M2MGW_MAX_FILTERS + 1));
+	EXPECT_EQ(0,
+		  tl_port_filters(&self->nl, self->port, f, M2MGW_MAX_FILTERS));
+	/* A filter entry of the wrong size. */
+	msg = tl_msg(&self->nl, M2MGW_CMD_PORT_SET);
+	nla_put_u32(msg, M2MGW_A_PORT_ID, self->port);
+	nest = nla_nest_start(msg, M2MGW_A_FILTERS);
+	nla_put_u32(msg, M2MGW_FILTER_A_CAN, 0x123);
+	nla_nest_end(msg, nest);
+	EXPECT_EQ(-ERANGE, tl_nl_call(&self->nl, msg, &r));
+	EXPECT_EQ(0, tl_port_filters(&self->nl, self->port, NULL, 0));
+}
+
+/* Drop CAP_NET_ADMIN (and all else) in a child; report its results. */
+TEST_F(ports, mutating_needs_cap_net_admin)
+{
+	pid_t pid = fork();
+	int st;
+
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct __user_cap_header_struct h = {
+			.version = _LINUX_CAPABILITY_VERSION_3,
+		};
+		struct __user_cap_data_struct d[2] = { { 0 } };
+		struct tl_reply r;
+		struct tl_nl nl;
+
+		if (syscall(SYS_capset, &h, d) || tl_nl_open(&nl))
+			_exit(10);
+		if (port_new(&nl, &r, IF1, "np", 0) != -EPERM)
+			_exit(11);
+		if (tl_port_del(&nl, self->port) != -EPERM)
+			_exit(12);
+		if (tl_port_filters(&nl, self->port, NULL, 0) != -EPERM)
+			_exit(13);
+		/* Reading needs no privilege. */
+		if (tl_port_get(&nl, self->port, &r) || r.port_id != self->port)
+			_exit(14);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_TRUE(WIFEXITED(st));
+	EXPECT_EQ(0, WEXITSTATUS(st));
 }
 
 TEST_F(ports, info_reports_versions)
 {
-	ASSERT_EQ(0, pl_call(&self->nl,
-			     pl_msg(&self->nl, M2MGW_CMD_INFO_GET, 0),
-			     self->c));
-	EXPECT_EQ(M2MGW_UAPI_VERSION, self->c->uapi);
-	EXPECT_NE(0, self->c->version[0]);
+	struct nl_msg *msg = tl_msg(&self->nl, M2MGW_CMD_INFO_GET);
+	struct tl_reply r;
+
+	EXPECT_EQ(0, tl_nl_call(&self->nl, msg, &r));
+	EXPECT_EQ(M2MGW_UAPI_VERSION, r.uapi_version);
+	EXPECT_STREQ("0.1.0", r.version);
 }
 
-TEST_F(ports, create_get_delete)
+struct events {
+	int n;
+	uint8_t cmd[32];
+	uint32_t state[32];
+};
+
+static int event_cb(struct nl_msg *msg, void *arg)
 {
-	const struct can_filter f[2] = {
-		{ .can_id = 0x123, .can_mask = CAN_SFF_MASK },
-		{ .can_id = 0x400 | CAN_INV_FILTER, .can_mask = 0x700 },
-	};
-	struct pl_port p;
+	struct genlmsghdr *g = nlmsg_data(nlmsg_hdr(msg));
+	struct nlattr *tb[M2MGW_A_MAX + 1];
+	struct events *e = arg;
+
+	if (e->n >= 32 ||
+	    genlmsg_parse(nlmsg_hdr(msg), 0, tb, M2MGW_A_MAX, NULL))
+		return NL_OK;
+	e->cmd[e->n] = g->cmd;
+	e->state[e->n] = tb[M2MGW_A_PORT_STATE] ?
+				 nla_get_u32(tb[M2MGW_A_PORT_STATE]) :
+				 ~0u;
+	e->n++;
+	return NL_OK;
+}
+
+TEST_F(ports, events_follow_the_device)
+{
+	struct nl_sock *ev = nl_socket_alloc();
+	struct events e = { 0 };
 	uint32_t id;
+	int grp, i;
+
+	ASSERT_EQ(0, genl_connect(ev));
+	grp = genl_ctrl_resolve_grp(ev, M2MGW_GENL_NAME,
+				    M2MGW_GENL_MCGRP_EVENTS);
+	ASSERT_LE(0, grp);
+	ASSERT_EQ(0, nl_socket_add_membership(ev, grp));
+	nl_socket_disable_seq_check(ev);
+	nl_socket_modify_cb(ev, NL_CB_VALID, NL_CB_CUSTOM, event_cb, &e);
+	nl_socket_set_nonblocking(ev);
+
+	id = tl_port_add_can(&self->nl, IF1, "ev");
+	ASSERT_NE(0, id);
+	tl_sh("ip link set " IF1 " down && ip link set " IF1 " up");
+	tl_sh("ip link del " IF1);
+	ASSERT_EQ(0, tl_port_del(&self->nl, id));
+	for (i = 0; i < 50 && e.n < 6; i++) {
+		nl_recvmsgs_default(ev);
+		usleep(20000);
+	}
+	/* ip link del takes the device down before unregistering it. */
+	ASSERT_EQ(6, e.n);
+	EXPECT_EQ(M2MGW_CMD_PORT_NEW, e.cmd[0]);
+	EXPECT_EQ(M2MGW_STATE_UP, e.state[0]);
+	EXPECT_EQ(M2MGW_CMD_PORT_STATE, e.cmd[1]);
+	EXPECT_EQ(M2MGW_STATE_DOWN, e.state[1]);
+	EXPECT_EQ(M2MGW_CMD_PORT_STATE, e.cmd[2]);
+	EXPECT_EQ(M2MGW_STATE_UP, e.state[2]);
+	EXPECT_EQ(M2MGW_CMD_PORT_STATE, e.cmd[3]);
+	EXPECT_EQ(M2MGW_STATE_DOWN, e.state[3]);
+	EXPECT_EQ(M2MGW_CMD_PORT_STATE, e.cmd[4]);
+	EXPECT_EQ(M2MGW_STATE_GONE, e.state[4]);
+	EXPECT_EQ(M2MGW_CMD_PORT_DEL, e.cmd[5]);
+	nl_socket_free(ev);
+}
+
+static int ids_cb(void *ctx, const struct m2mgw_rec *rec)
+{
+	const struct can_frame *cf = (const void *)rec->data;
+	uint32_t *ids = ctx;
+
+	ids[++ids[0]] = cf->can_id;
+	return 0;
+}
+
+static void send_ids(int s, const uint32_t *ids, int n)
+{
+	struct can_frame cf = { .len = 1 };
 	int i;
 
-	ASSERT_EQ(0, pl_add_can(&self->nl, self->c, IF0, "alpha", f, 2));
-	ASSERT_EQ(1, self->c->n);
-	id = self->c->port[0].id;
-	EXPECT_NE(0, id);
-	EXPECT_EQ(M2MGW_CMD_PORT_NEW, self->c->port[0].cmd);
-
-	ASSERT_EQ(0, pl_get(&self->nl, id, &p));
-	EXPECT_EQ(id, p.id);
-	EXPECT_STREQ("alpha", p.name);
-	EXPECT_STREQ(IF0, p.ifname);
-	EXPECT_EQ(if_nametoindex(IF0), p.ifindex);
-	EXPECT_EQ(M2MGW_PORT_CAN, p.type);
-	EXPECT_EQ(M2MGW_STATE_UP, p.state);
-	EXPECT_EQ(1, p.enabled);
-	ASSERT_EQ(2, p.nfilters);
-	EXPECT_EQ(0, memcmp(f, p.filters, sizeof(f)));
-	/* Every counter is there, and a new port has counted nothing. */
-	EXPECT_EQ(M2MGW_STATS_A_MAX - M2MGW_STATS_A_RX_FRAMES + 1, p.nstats);
-	for (i = M2MGW_STATS_A_RX_FRAMES; i <= M2MGW_STATS_A_MAX; i++)
-		EXPECT_EQ(0, p.stats[i]);
-
-	/* By name too. */
-	{
-		struct nl_msg *m = pl_msg(&self->nl, M2MGW_CMD_PORT_GET, 0);
-
-		nla_put_string(m, M2MGW_A_PORT_NAME, "alpha");
-		ASSERT_EQ(0, pl_call(&self->nl, m, self->c));
-		ASSERT_EQ(1, self->c->n);
-		EXPECT_EQ(id, self->c->port[0].id);
-	}
-
-	/* Delete by name; then it is unknown by id. */
-	{
-		struct nl_msg *m = pl_msg(&self->nl, M2MGW_CMD_PORT_DEL, 0);
-
-		nla_put_string(m, M2MGW_A_PORT_NAME, "alpha");
-		ASSERT_EQ(0, pl_call(&self->nl, m, self->c));
-	}
-	EXPECT_EQ(-ENOENT, pl_get(&self->nl, id, &p));
-	EXPECT_EQ(-ENOENT, pl_del(&self->nl, id));
-}
-
-TEST_F(ports, name_defaults_to_ifname_and_ifindex_works)
-{
-	struct nl_msg *m = pl_msg(&self->nl, M2MGW_CMD_PORT_NEW, 0);
-
-	nla_put_u32(m, M2MGW_A_PORT_TYPE, M2MGW_PORT_CAN);
-	nla_put_u32(m, M2MGW_A_IFINDEX, if_nametoindex(IF1));
-	ASSERT_EQ(0, pl_call(&self->nl, m, self->c));
-	ASSERT_EQ(1, self->c->n);
-	EXPECT_STREQ(IF1, self->c->port[0].name);
-	EXPECT_STREQ(IF1, self->c->port[0].ifname);
-	/* No filters: an empty nest, i.e. capture everything. */
-	EXPECT_EQ(1, self->c->port[0].has_filters);
-	EXPECT_EQ(0, self->c->port[0].nfilters);
-}
-
-TEST_F(ports, ids_are_never_reused)
-{
-	uint32_t a, b, c2;
-
-	a = pl_port(&self->nl, IF0, NULL);
-	ASSERT_NE(0, a);
-	ASSERT_EQ(0, pl_del(&self->nl, a));
-	b = pl_port(&self->nl, IF0, NULL);
-	ASSERT_NE(0, b);
-	c2 = pl_port(&self->nl, IF1, NULL);
-	ASSERT_NE(0, c2);
-	EXPECT_GT(b, a);
-	EXPECT_GT(c2, b);
-}
-
-TEST_F(ports, dump_lists_every_port_once)
-{
-	uint32_t id[3];
-	int i, j, seen;
-
-	id[0] = pl_port(&self->nl, IF0, "d0");
-	id[1] = pl_port(&self->nl, IF1, "d1");
-	id[2] = pl_port(&self->nl, IF2, "d2");
-	ASSERT_NE(0, id[0]);
-	ASSERT_NE(0, id[1]);
-	ASSERT_NE(0, id[2]);
-	ASSERT_EQ(0, pl_call(&self->nl,
-			     pl_msg(&self->nl, M2MGW_CMD_PORT_GET, NLM_F_DUMP),
-			     self->c));
-	for (i = 0; i < 3; i++) {
-		seen = 0;
-		for (j = 0; j < self->c->n; j++) {
-			struct pl_port *p = &self->c->port[j];
-
-			if (p->id != id[i])
-				continue;
-			seen++;
-			EXPECT_EQ('d', p->name[0]);
-			EXPECT_EQ('0' + i, p->name[1]);
-			EXPECT_EQ(M2MGW_STATS_A_MAX - M2MGW_STATS_A_RX_FRAMES +
-					  1,
-				  p->nstats);
-		}
-		EXPECT_EQ(1, seen);
+	for (i = 0; i < n; i++) {
+		cf.can_id = ids[i];
+		if (write(s, &cf, sizeof(cf)) != sizeof(cf))
+			return;
 	}
 }
 
-TEST_F(ports, set_changes_only_what_it_names)
+static int got_ids(struct m2mgw_ring *r, uint32_t *out)
 {
-	const struct can_filter f[1] = { { .can_id = 0x10,
-					   .can_mask = 0x7f0 } };
-	struct pl_port p;
-	uint32_t id;
-
-	id = pl_port(&self->nl, IF0, NULL);
-	ASSERT_NE(0, id);
-	ASSERT_EQ(0, pl_set_simple(&self->nl, id, f, 1, -1));
-	ASSERT_EQ(0, pl_get(&self->nl, id, &p));
-	ASSERT_EQ(1, p.nfilters);
-	EXPECT_EQ(0x10, p.filters[0].can_id);
-	EXPECT_EQ(1, p.enabled);
-
-	/* Disable: filters stay, the port goes down. */
-	ASSERT_EQ(0, pl_set_simple(&self->nl, id, NULL, -1, 0));
-	ASSERT_EQ(0, pl_get(&self->nl, id, &p));
-	EXPECT_EQ(0, p.enabled);
-	EXPECT_EQ(M2MGW_STATE_DOWN, p.state);
-	EXPECT_EQ(1, p.nfilters);
-
-	/* Enable again. */
-	ASSERT_EQ(0, pl_set_simple(&self->nl, id, NULL, -1, 1));
-	ASSERT_EQ(0, pl_get(&self->nl, id, &p));
-	EXPECT_EQ(1, p.enabled);
-	EXPECT_EQ(M2MGW_STATE_UP, p.state);
-
-	/* An empty filter list removes all filters. */
-	ASSERT_EQ(0, pl_set_simple(&self->nl, id, NULL, 0, -1));
-	ASSERT_EQ(0, pl_get(&self->nl, id, &p));
-	EXPECT_EQ(0, p.nfilters);
-	EXPECT_EQ(1, p.enabled);
+	out[0] = 0;
+	while (m2mgw_ring_wait(r, 300) > 0)
+		m2mgw_ring_consume(r, ids_cb, out, 0);
+	return (int)out[0];
 }
 
-TEST_F(ports, created_disabled_is_down)
+TEST_F(ports, filters_apply_and_change_at_run_time)
 {
-	struct nl_msg *m = pl_msg(&self->nl, M2MGW_CMD_PORT_NEW, 0);
-
-	nla_put_u32(m, M2MGW_A_PORT_TYPE, M2MGW_PORT_CAN);
-	nla_put_string(m, M2MGW_A_IFNAME, IF0);
-	nla_put_u8(m, M2MGW_A_PORT_ENABLED, 0);
-	ASSERT_EQ(0, pl_call(&self->nl, m, self->c));
-	ASSERT_EQ(1, self->c->n);
-	EXPECT_EQ(0, self->c->port[0].enabled);
-	EXPECT_EQ(M2MGW_STATE_DOWN, self->c->port[0].state);
-}
-
-TEST_F(ports, state_follows_the_netdev)
-{
-	struct pl_port p;
-	uint32_t id;
-
-	ASSERT_EQ(0, tl_sh("ip link set " IF0 " down"));
-	id = pl_port(&self->nl, IF0, NULL);
-	ASSERT_NE(0, id);
-	ASSERT_EQ(0, pl_get(&self->nl, id, &p));
-	EXPECT_EQ(M2MGW_STATE_DOWN, p.state);
-	ASSERT_EQ(0, tl_sh("ip link set " IF0 " up"));
-	ASSERT_EQ(0, pl_get(&self->nl, id, &p));
-	EXPECT_EQ(M2MGW_STATE_UP, p.state);
-	ASSERT_EQ(0, tl_sh("ip link del " IF0));
-	ASSERT_EQ(0, pl_get(&self->nl, id, &p));
-	EXPECT_EQ(M2MGW_STATE_GONE, p.state);
-	/* A gone port keeps its identity until deleted. */
-	EXPECT_STREQ(IF0, p.ifname);
-	EXPECT_EQ(-ENODEV,
-		  pl_set_simple(&self->nl, id, NULL, 0, -1));
-	EXPECT_EQ(0, pl_del(&self->nl, id));
-}
-
-/* One refused request: errno and the extack text. */
-#define EXPECT_REFUSED(errno_, text, call)                                 \
-	do {                                                               \
-		EXPECT_EQ(-(errno_), (call));                              \
-		EXPECT_NE(NULL, strstr(self->c->msg, (text)))              \
-		TH_LOG("extack \"%s\", wanted \"%s\"", self->c->msg, text); \
-	} while (0)
-
-TEST_F(ports, new_refusals)
-{
-	struct can_filter f[M2MGW_MAX_FILTERS + 1];
-	struct nl_msg *m;
-	char longname[M2MGW_NAME_MAX + 8];
-	int i;
-
-	/* Unknown attribute: strict policy. */
-	m = pl_msg(&self->nl, M2MGW_CMD_PORT_NEW, 0);
-	nla_put_u32(m, M2MGW_A_PORT_TYPE, M2MGW_PORT_CAN);
-	nla_put_string(m, M2MGW_A_IFNAME, IF0);
-	nla_put_u32(m, M2MGW_A_MAX + 1, 1);
-	EXPECT_REFUSED(EINVAL, "Unknown attribute",
-		       pl_call(&self->nl, m, self->c));
-
-	/* Attributes only the module sends are refused on input. */
-	m = pl_msg(&self->nl, M2MGW_CMD_PORT_NEW, 0);
-	nla_put_u32(m, M2MGW_A_PORT_TYPE, M2MGW_PORT_CAN);
-	nla_put_string(m, M2MGW_A_IFNAME, IF0);
-	nla_put_u32(m, M2MGW_A_PORT_STATE, 1);
-	EXPECT_REFUSED(EINVAL, "policy", pl_call(&self->nl, m, self->c));
-
-	/* Missing type. */
-	m = pl_msg(&self->nl, M2MGW_CMD_PORT_NEW, 0);
-	nla_put_string(m, M2MGW_A_IFNAME, IF0);
-	EXPECT_REFUSED(EINVAL, "port type required",
-		       pl_call(&self->nl, m, self->c));
-	EXPECT_EQ(M2MGW_A_PORT_TYPE, self->c->miss_type);
-
-	/* Type out of range: netlink's range checks say ERANGE. */
-	m = pl_msg(&self->nl, M2MGW_CMD_PORT_NEW, 0);
-	nla_put_u32(m, M2MGW_A_PORT_TYPE, 77);
-	nla_put_string(m, M2MGW_A_IFNAME, IF0);
-	EXPECT_EQ(-ERANGE, pl_call(&self->nl, m, self->c));
-	EXPECT_NE(0, self->c->msg[0]);
-
-	/* Missing ifname. */
-	EXPECT_REFUSED(EINVAL, "needs an ifname",
-		       pl_add_can(&self->nl, self->c, NULL, "x", NULL, -1));
-	/* No such device. */
-	EXPECT_REFUSED(ENODEV, "no such network device",
-		       pl_add_can(&self->nl, self->c, "m2mnope", NULL, NULL,
-				  -1));
-	/* Not a CAN device. */
-	EXPECT_REFUSED(EPROTOTYPE, "not a CAN",
-		       pl_add_can(&self->nl, self->c, "lo", NULL, NULL, -1));
-	/* The module assigns ids. */
-	m = pl_msg(&self->nl, M2MGW_CMD_PORT_NEW, 0);
-	nla_put_u32(m, M2MGW_A_PORT_TYPE, M2MGW_PORT_CAN);
-	nla_put_string(m, M2MGW_A_IFNAME, IF0);
-	nla_put_u32(m, M2MGW_A_PORT_ID, 5);
-	EXPECT_REFUSED(EINVAL, "assigned by the module",
-		       pl_call(&self->nl, m, self->c));
-	/* Name too long for the policy. */
-	memset(longname, 'n', sizeof(longname) - 1);
-	longname[sizeof(longname) - 1] = 0;
-	EXPECT_EQ(-EINVAL,
-		  pl_add_can(&self->nl, self->c, IF0, longname, NULL, -1));
-	EXPECT_NE(0, self->c->msg[0]);
-
-	/* Too many filters, and a filter of the wrong size. */
-	for (i = 0; i <= M2MGW_MAX_FILTERS; i++) {
-		f[i].can_id = (canid_t)i;
-		f[i].can_mask = CAN_SFF_MASK;
-	}
-	EXPECT_REFUSED(E2BIG, "too many filters",
-		       pl_add_can(&self->nl, self->c, IF0, NULL, f,
-				  M2MGW_MAX_FILTERS + 1));
-	m = pl_msg(&self->nl, M2MGW_CMD_PORT_NEW, 0);
-	nla_put_u32(m, M2MGW_A_PORT_TYPE, M2MGW_PORT_CAN);
-	nla_put_string(m, M2MGW_A_IFNAME, IF0);
-	{
-		struct nlattr *nest = nla_nest_start(m, M2MGW_A_FILTERS);
-
-		nla_put_u32(m, M2MGW_FILTER_A_CAN, 0x123);
-		nla_nest_end(m, nest);
-	}
-	EXPECT_EQ(-ERANGE, pl_call(&self->nl, m, self->c));
-	EXPECT_NE(0, self->c->msg[0]);
-
-	/* None of these left a port behind: the device is still free. */
-	EXPECT_EQ(0, pl_add_can(&self->nl, self->c, IF0, "ok", f,
-				M2MGW_MAX_FILTERS));
-
-	/* Duplicates: same device, same name. */
-	EXPECT_REFUSED(EEXIST, "already captures this device",
-		       pl_add_can(&self->nl, self->c, IF0, "other", NULL, -1));
-	EXPECT_REFUSED(EEXIST, "name exists",
-		       pl_add_can(&self->nl, self->c, IF1, "ok", NULL, -1));
-}
-
-TEST_F(ports, unknown_port_refusals)
-{
-	struct nl_msg *m;
-
-	m = pl_msg(&self->nl, M2MGW_CMD_PORT_GET, 0);
-	nla_put_u32(m, M2MGW_A_PORT_ID, 0x7ffffff0);
-	EXPECT_REFUSED(ENOENT, "no port with this id",
-		       pl_call(&self->nl, m, self->c));
-	m = pl_msg(&self->nl, M2MGW_CMD_PORT_DEL, 0);
-	nla_put_string(m, M2MGW_A_PORT_NAME, "m2mnoport");
-	EXPECT_REFUSED(ENOENT, "no port with this name",
-		       pl_call(&self->nl, m, self->c));
-	EXPECT_REFUSED(ENOENT, "no port with this id",
-		       pl_set(&self->nl, self->c, 0x7ffffff0, NULL, 0, 1));
-	m = pl_msg(&self->nl, M2MGW_CMD_PORT_DEL, 0);
-	EXPECT_REFUSED(EINVAL, "port id or name required",
-		       pl_call(&self->nl, m, self->c));
-}
-
-TEST_F(ports, set_refusals_leave_the_port_alone)
-{
-	struct can_filter f[M2MGW_MAX_FILTERS + 1] = { 0 };
-	struct pl_port p;
-	struct nl_msg *m;
-	uint32_t id;
-
-	id = pl_port(&self->nl, IF0, NULL);
-	ASSERT_NE(0, id);
-	m = pl_msg(&self->nl, M2MGW_CMD_PORT_SET, 0);
-	nla_put_u32(m, M2MGW_A_PORT_ID, id);
-	nla_put_string(m, M2MGW_A_IFNAME, IF1);
-	EXPECT_REFUSED(EINVAL, "fixed", pl_call(&self->nl, m, self->c));
-	EXPECT_REFUSED(E2BIG, "too many filters",
-		       pl_set(&self->nl, self->c, id, f,
-			      M2MGW_MAX_FILTERS + 1, 0));
-	m = pl_msg(&self->nl, M2MGW_CMD_PORT_SET, 0);
-	nla_put_u32(m, M2MGW_A_PORT_ID, id);
-	nla_put_u8(m, M2MGW_A_PORT_ENABLED, 2);
-	EXPECT_EQ(-ERANGE, pl_call(&self->nl, m, self->c));
-	EXPECT_NE(0, self->c->msg[0]);
-	ASSERT_EQ(0, pl_get(&self->nl, id, &p));
-	EXPECT_EQ(1, p.enabled);
-	EXPECT_EQ(0, p.nfilters);
-}
-
-TEST_F(ports, without_net_admin_only_reads)
-{
-	struct pl_port p;
-	uint32_t id;
-	pid_t pid;
-	int st;
-
-	id = pl_port(&self->nl, IF0, "priv");
-	ASSERT_NE(0, id);
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid) {
-		struct pl_call *c = pl_call_new();
-		struct pl nl;
-		int bad = 0;
-
-		if (pl_drop_net_admin() || pl_open(&nl))
-			_exit(100);
-		bad |= (pl_add_can(&nl, c, IF1, NULL, NULL, -1) != -EPERM) << 0;
-		bad |= (pl_set(&nl, c, id, NULL, 0, 0) != -EPERM) << 1;
-		bad |= (pl_del(&nl, id) != -EPERM) << 2;
-		bad |= (pl_get(&nl, id, &p) != 0 || p.id != id) << 3;
-		bad |= (pl_call(&nl, pl_msg(&nl, M2MGW_CMD_PORT_GET,
-					    NLM_F_DUMP), c) != 0) << 4;
-		bad |= (pl_call(&nl, pl_msg(&nl, M2MGW_CMD_INFO_GET, 0), c) !=
-			0) << 5;
-		_exit(bad);
-	}
-	ASSERT_EQ(pid, waitpid(pid, &st, 0));
-	ASSERT_TRUE(WIFEXITED(st));
-	EXPECT_EQ(0, WEXITSTATUS(st))
-	TH_LOG("failed checks (bits): 0x%x", WEXITSTATUS(st));
-	/* Nothing changed: still there and enabled, IF1 still free. */
-	ASSERT_EQ(0, pl_get(&self->nl, id, &p));
-	EXPECT_EQ(1, p.enabled);
-	EXPECT_NE(0, pl_port(&self->nl, IF1, NULL));
-}
-
-TEST_F_TIMEOUT(ports, max_ports_enforced, 300)
-{
-	const int max = M2MGW_MAX_PORTS;
-	int existing, i, created = 0, refused_at = -1;
-	FILE *f;
-
-	ASSERT_EQ(0, pl_call(&self->nl,
-			     pl_msg(&self->nl, M2MGW_CMD_PORT_GET, NLM_F_DUMP),
-			     self->c));
-	existing = self->c->n;
-	ASSERT_LT(existing, max);
-	f = fopen("/tmp/m2mgw-vcans", "w");
-	ASSERT_NE(NULL, f);
-	for (i = 0; i <= max - existing; i++)
-		fprintf(f, "link add m2mpx%d type vcan\n", i);
-	fclose(f);
-	ASSERT_EQ(0, tl_sh("ip -batch /tmp/m2mgw-vcans"));
-	for (i = 0; i <= max - existing; i++) {
-		char ifn[IFNAMSIZ];
-		int err;
-
-		snprintf(ifn, sizeof(ifn), "m2mpx%d", i);
-		err = pl_add_can(&self->nl, self->c, ifn, NULL, NULL, -1);
-		if (!err) {
-			created++;
-			continue;
-		}
-		if (refused_at < 0) {
-			refused_at = i;
-			EXPECT_EQ(-ENOSPC, err);
-			EXPECT_NE(NULL, strstr(self->c->msg, "too many ports"));
-		}
-	}
-	EXPECT_EQ(max - existing, created);
-	EXPECT_EQ(max - existing, refused_at);
-	/* Devices go first: every port becomes gone, then is deleted. */
-	f = fopen("/tmp/m2mgw-vcans", "w");
-	ASSERT_NE(NULL, f);
-	for (i = 0; i <= max - existing; i++)
-		fprintf(f, "link del m2mpx%d\n", i);
-	fclose(f);
-	EXPECT_EQ(0, tl_sh("ip -batch /tmp/m2mgw-vcans"));
-	ASSERT_EQ(0, pl_call(&self->nl,
-			     pl_msg(&self->nl, M2MGW_CMD_PORT_GET, NLM_F_DUMP),
-			     self->c));
-	for (i = 0; i < self->c->n; i++) {
-		if (strncmp(self->c->port[i].ifname, "m2mpx", 5))
-			continue;
-		EXPECT_EQ(M2MGW_STATE_GONE, self->c->port[i].state);
-		EXPECT_EQ(0, pl_del(&self->nl, self->c->port[i].id));
-	}
-}
-
-TEST_F(ports, events_new_state_del)
-{
-	struct pl ev;
-	struct pl_port p;
-	uint32_t id;
-
-	ASSERT_EQ(0, pl_events_open(&ev));
-	id = pl_port(&self->nl, IF2, "ev");
-	ASSERT_NE(0, id);
-	ASSERT_EQ(0, pl_event_wait(&ev, M2MGW_CMD_PORT_NEW, id, -1, 2000, &p));
-	EXPECT_STREQ("ev", p.name);
-	EXPECT_STREQ(IF2, p.ifname);
-	EXPECT_EQ(M2MGW_STATE_UP, p.state);
-
-	ASSERT_EQ(0, tl_sh("ip link set " IF2 " down"));
-	EXPECT_EQ(0, pl_event_wait(&ev, M2MGW_CMD_PORT_STATE, id,
-				   M2MGW_STATE_DOWN, 2000, NULL));
-	ASSERT_EQ(0, tl_sh("ip link set " IF2 " up"));
-	EXPECT_EQ(0, pl_event_wait(&ev, M2MGW_CMD_PORT_STATE, id,
-				   M2MGW_STATE_UP, 2000, NULL));
-	ASSERT_EQ(0, pl_set_simple(&self->nl, id, NULL, -1, 0));
-	EXPECT_EQ(0, pl_event_wait(&ev, M2MGW_CMD_PORT_STATE, id,
-				   M2MGW_STATE_DOWN, 2000, &p));
-	EXPECT_EQ(0, p.enabled);
-	ASSERT_EQ(0, pl_set_simple(&self->nl, id, NULL, -1, 1));
-	EXPECT_EQ(0, pl_event_wait(&ev, M2MGW_CMD_PORT_STATE, id,
-				   M2MGW_STATE_UP, 2000, NULL));
-	ASSERT_EQ(0, tl_sh("ip link del " IF2));
-	EXPECT_EQ(0, pl_event_wait(&ev, M2MGW_CMD_PORT_STATE, id,
-				   M2MGW_STATE_GONE, 2000, NULL));
-	ASSERT_EQ(0, pl_del(&self->nl, id));
-	EXPECT_EQ(0, pl_event_wait(&ev, M2MGW_CMD_PORT_DEL, id, -1, 2000,
-				   NULL));
-	/* Nothing more about it. */
-	EXPECT_EQ(-ETIMEDOUT, pl_event_wait(&ev, M2MGW_CMD_PORT_STATE, id, -1,
-					    300, NULL));
-	pl_close(&ev);
-}
-
-TEST_F(ports, drop_event_counts_ring_full_drops)
-{
+	static const uint32_t ids[] = { 0x100, 0x200, 0x1ff, 0x105, 0x300 };
+	struct can_filter f = { .can_id = 0x100, .can_mask = 0x700 };
 	struct m2mgw_ring r;
-	struct pl_port p, e;
-	struct pl ev;
-	uint64_t announced = 0;
-	uint32_t id;
-	int s, i;
+	uint32_t got[16];
+	int s;
 
-	ASSERT_EQ(0, pl_events_open(&ev));
-	id = pl_port(&self->nl, IF1, "drops");
-	ASSERT_NE(0, id);
-	/* A ring nobody consumes: 4 KiB holds ~85 classic records. */
-	ASSERT_EQ(0, m2mgw_ring_open(&r, NULL, 4096));
-	ASSERT_EQ(0, m2mgw_ring_subscribe(&r, id));
-	s = tl_can_socket(IF1);
+	s = tl_can_socket(IF0);
 	ASSERT_LE(0, s);
-	for (i = 0; i < 300; i++)
-		ASSERT_EQ(0, pl_send(s, 0x55, &i, sizeof(i), 0));
-	ASSERT_EQ(0, pl_get(&self->nl, id, &p));
-	EXPECT_EQ(300, p.stats[M2MGW_STATS_A_RX_FRAMES]);
-	EXPECT_LT(0, p.stats[M2MGW_STATS_A_DROP_RING_FULL]);
-	EXPECT_EQ(m2mgw_ring_dropped(&r),
-		  p.stats[M2MGW_STATS_A_DROP_RING_FULL]);
-	/* Rate-limited: at most one event per second, summing them all. */
-	while (announced < p.stats[M2MGW_STATS_A_DROP_RING_FULL]) {
-		memset(&e, 0, sizeof(e));
-		if (pl_event_wait(&ev, M2MGW_CMD_DROP, id, -1,
-				  3 * M2MGW_DROP_EVENT_MS, &e))
-			break;
-		EXPECT_EQ(M2MGW_DROP_RING_FULL, e.drop_reason);
-		announced += e.drop_count;
-	}
-	EXPECT_EQ(p.stats[M2MGW_STATS_A_DROP_RING_FULL], announced);
-	close(s);
+	ASSERT_EQ(0, m2mgw_ring_open(&r, NULL, 1 << 16));
+	ASSERT_EQ(0, m2mgw_ring_subscribe(&r, self->port));
+
+	ASSERT_EQ(0, tl_port_filters(&self->nl, self->port, &f, 1));
+	send_ids(s, ids, 5);
+	ASSERT_EQ(3, got_ids(&r, got));
+	EXPECT_EQ(0x100, got[1]);
+	EXPECT_EQ(0x1ff, got[2]);
+	EXPECT_EQ(0x105, got[3]);
+
+	/* Two overlapping filters still capture each frame once. */
+	struct can_filter two[2] = { { 0x200, 0x7ff }, { 0x200, 0x700 } };
+
+	ASSERT_EQ(0, tl_port_filters(&self->nl, self->port, two, 2));
+	send_ids(s, ids, 5);
+	ASSERT_EQ(1, got_ids(&r, got));
+	EXPECT_EQ(0x200, got[1]);
+
+	/* Inverted: everything but 0x300. */
+	f = (struct can_filter){ 0x300 | CAN_INV_FILTER, 0x7ff };
+	ASSERT_EQ(0, tl_port_filters(&self->nl, self->port, &f, 1));
+	send_ids(s, ids, 5);
+	EXPECT_EQ(4, got_ids(&r, got));
+
+	ASSERT_EQ(0, tl_port_filters(&self->nl, self->port, NULL, 0));
+	send_ids(s, ids, 5);
+	EXPECT_EQ(5, got_ids(&r, got));
 	m2mgw_ring_close(&r);
-	pl_close(&ev);
+	close(s);
+}
+
+static int set_enabled(struct tl_nl *nl, uint32_t id, int on)
+{
+	struct nl_msg *msg = tl_msg(nl, M2MGW_CMD_PORT_SET);
+	struct tl_reply r;
+
+	nla_put_u32(msg, M2MGW_A_PORT_ID, id);
+	nla_put_u8(msg, M2MGW_A_PORT_ENABLED, (uint8_t)on);
+	return tl_nl_call(nl, msg, &r);
+}
+
+TEST_F(ports, tx_reaches_the_bus_and_bad_records_do_not)
+{
+	struct can_frame cf = { .can_id = 0x321,
+				.len = 4,
+				.data = { 1, 2, 3, 4 } };
+	struct canfd_frame fd = { .can_id = 0x42,
+				  .len = 12,
+				  .flags = CANFD_BRS };
+	unsigned char buf[256], in[CANFD_MTU];
+	struct m2mgw_rec *rec = (void *)buf;
+	struct tl_reply st;
+	size_t n, n2;
+	int s, dev;
+
+	s = tl_can_socket(IF0);
+	ASSERT_LE(0, s);
+	dev = open(M2MGW_DEV_PATH, O_RDWR);
+	ASSERT_LE(0, dev);
+
+	/* Two records in one write: both go out, in order. */
+	n = m2mgw_rec_build(buf, sizeof(buf), self->port, M2MGW_REC_CAN, &cf,
+			    sizeof(cf));
+	n2 = m2mgw_rec_build(buf + n, sizeof(buf) - n, self->port,
+			     M2MGW_REC_CANFD, &fd, sizeof(fd));
+	ASSERT_EQ((ssize_t)(n + n2), write(dev, buf, n + n2));
+	ASSERT_EQ(CAN_MTU, read(s, in, sizeof(in)));
+	EXPECT_EQ(0, memcmp(in, &cf, sizeof(cf)));
+	ASSERT_EQ(CANFD_MTU, read(s, in, sizeof(in)));
+	EXPECT_EQ(0x42, ((struct canfd_frame *)in)->can_id);
+	EXPECT_EQ(12, ((struct canfd_frame *)in)->len);
+
+	/* A bad second record stops the whole write: nothing is sent. */
+	((struct canfd_frame *)(buf + n + M2MGW_REC_HDR_LEN))->len = 13;
+	EXPECT_EQ(-1, write(dev, buf, n + n2));
+	EXPECT_EQ(EINVAL, errno);
+	cf.len = 9;
+	n = m2mgw_rec_build(buf, sizeof(buf), self->port, M2MGW_REC_CAN, &cf,
+			    sizeof(cf));
+	EXPECT_EQ(-1, write(dev, buf, n));
+	EXPECT_EQ(EINVAL, errno);
+	/* A classic record with an FD payload size. */
+	rec->len = M2MGW_REC_HDR_LEN + sizeof(fd);
+	EXPECT_EQ(-1, write(dev, buf, m2mgw_rec_space(rec->len)));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, recv(s, in, sizeof(in), MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+
+	/* Disabled, or link down: ENETDOWN. */
+	cf.len = 1;
+	n = m2mgw_rec_build(buf, sizeof(buf), self->port, M2MGW_REC_CAN, &cf,
+			    sizeof(cf));
+	ASSERT_EQ(0, set_enabled(&self->nl, self->port, 0));
+	EXPECT_EQ(-1, write(dev, buf, n));
+	EXPECT_EQ(ENETDOWN, errno);
+	ASSERT_EQ(0, set_enabled(&self->nl, self->port, 1));
+	tl_sh("ip link set " IF0 " down");
+	EXPECT_EQ(-1, write(dev, buf, n));
+	EXPECT_EQ(ENETDOWN, errno);
+	tl_sh("ip link set " IF0 " up");
+	EXPECT_EQ((ssize_t)n, write(dev, buf, n));
+
+	ASSERT_EQ(0, tl_port_get(&self->nl, self->port, &st));
+	EXPECT_EQ(3, st.stats[M2MGW_STATS_A_TX_FRAMES]);
+	EXPECT_EQ(4 + 12 + 1, st.stats[M2MGW_STATS_A_TX_BYTES]);
+	close(dev);
+	close(s);
 }
 
 TEST_HARNESS_MAIN

@@ -68,7 +68,14 @@ static inline int tl_nl_open(struct tl_nl *nl)
 	if (!nl->sk || genl_connect(nl->sk))
 		return -ENOTCONN;
 	nl->family = genl_ctrl_resolve(nl->sk, M2MGW_GENL_NAME);
-	return nl->family < 0 ? -ENOENT : 0;
+	if (nl->family < 0)
+		return -ENOENT;
+	/* Ask for the kernel's error messages. */
+	setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_EXT_ACK,
+		   &(int){ 1 }, sizeof(int));
+	setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_CAP_ACK,
+		   &(int){ 1 }, sizeof(int));
+	return 0;
 }
 
 static inline void tl_nl_close(struct tl_nl *nl)
@@ -78,9 +85,13 @@ static inline void tl_nl_close(struct tl_nl *nl)
 
 struct tl_reply {
 	int acked;
+	int err;	  /* the kernel's errno, negative */
+	char extack[256]; /* its extack message, if any */
 	uint32_t port_id;
 	uint64_t stats[M2MGW_STATS_A_MAX + 1];
 	uint32_t state;
+	uint32_t uapi_version;
+	char version[32];
 };
 
 static inline int tl_parse(struct nl_msg *msg, void *arg)
@@ -95,12 +106,41 @@ static inline int tl_parse(struct nl_msg *msg, void *arg)
 		r->port_id = nla_get_u32(tb[M2MGW_A_PORT_ID]);
 	if (tb[M2MGW_A_PORT_STATE])
 		r->state = nla_get_u32(tb[M2MGW_A_PORT_STATE]);
+	if (tb[M2MGW_A_INFO_UAPI_VERSION])
+		r->uapi_version = nla_get_u32(tb[M2MGW_A_INFO_UAPI_VERSION]);
+	if (tb[M2MGW_A_INFO_VERSION])
+		snprintf(r->version, sizeof(r->version), "%s",
+			 nla_get_string(tb[M2MGW_A_INFO_VERSION]));
 	if (tb[M2MGW_A_STATS] &&
 	    !nla_parse_nested(st, M2MGW_STATS_A_MAX, tb[M2MGW_A_STATS], NULL))
 		for (i = 0; i <= M2MGW_STATS_A_MAX; i++)
 			if (st[i] && i != M2MGW_STATS_A_PAD)
 				r->stats[i] = nla_get_u64(st[i]);
 	return NL_OK;
+}
+
+/* NLMSG_ERROR with an error: keep the errno and the extack message. */
+static inline int tl_err(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)e - 1;
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	struct tl_reply *r = arg;
+	size_t off = sizeof(*e);
+
+	(void)who;
+	r->acked = 1;
+	r->err = e->error;
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return NL_STOP;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	if (!nla_parse(tb, NLMSGERR_ATTR_MAX,
+		       (struct nlattr *)((char *)e + off),
+		       (int)(nlh->nlmsg_len - NLMSG_HDRLEN - off), NULL) &&
+	    tb[NLMSGERR_ATTR_MSG])
+		snprintf(r->extack, sizeof(r->extack), "%s",
+			 nla_get_string(tb[NLMSGERR_ATTR_MSG]));
+	return NL_STOP;
 }
 
 static inline int tl_ack(struct nl_msg *msg, void *arg)
@@ -112,7 +152,8 @@ static inline int tl_ack(struct nl_msg *msg, void *arg)
 
 /*
  * Send @msg, parse the reply into @r, read up to the ACK, which may come
- * in a later datagram than the reply.  0 or a negative libnl error.
+ * in a later datagram than the reply.  Returns 0 or the kernel's negative
+ * errno (r->extack has its message), or -EIO for a local failure.
  */
 static inline int tl_nl_call(struct tl_nl *nl, struct nl_msg *msg,
 			     struct tl_reply *r)
@@ -122,16 +163,17 @@ static inline int tl_nl_call(struct tl_nl *nl, struct nl_msg *msg,
 	memset(r, 0, sizeof(*r));
 	nl_socket_modify_cb(nl->sk, NL_CB_VALID, NL_CB_CUSTOM, tl_parse, r);
 	nl_socket_modify_cb(nl->sk, NL_CB_ACK, NL_CB_CUSTOM, tl_ack, r);
+	nl_socket_modify_err_cb(nl->sk, NL_CB_CUSTOM, tl_err, r);
 	err = nl_send_auto(nl->sk, msg);
 	nlmsg_free(msg);
 	if (err < 0)
-		return err;
+		return -EIO;
 	while (!r->acked) {
 		err = nl_recvmsgs_default(nl->sk);
-		if (err < 0)
-			return err;
+		if (err < 0 && !r->acked)
+			return -EIO;
 	}
-	return 0;
+	return r->err;
 }
 
 static inline struct nl_msg *tl_msg(struct tl_nl *nl, uint8_t cmd)
@@ -189,7 +231,8 @@ static inline int tl_port_filters(struct tl_nl *nl, uint32_t id,
 	nest = nla_nest_start(msg, M2MGW_A_FILTERS);
 	for (i = 0; i < n; i++)
 		nla_put(msg, M2MGW_FILTER_A_CAN, sizeof(f[i]), &f[i]);
-	nla_nest_end(msg, nest);
+	/* libnl drops empty nests, but an empty list is what clears them. */
+	nla_nest_end_keep_empty(msg, nest);
 	return tl_nl_call(nl, msg, &r);
 }
 
