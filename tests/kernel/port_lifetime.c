@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -106,6 +107,48 @@ TEST_F_TIMEOUT(life, port_delete_during_traffic, 180)
 		stop(tx);
 		m2mgw_ring_close(&r);
 	}
+}
+
+TEST_F_TIMEOUT(life, namespace_exit_destroys_its_ports, 60)
+{
+	int up[2], down[2], i, err = 0;
+	struct m2mgw_ring r;
+	uint32_t port = 0;
+	pid_t pid;
+	char c = 0;
+
+	ASSERT_EQ(0, pipe(up));
+	ASSERT_EQ(0, pipe(down));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct pl nl;
+
+		if (unshare(CLONE_NEWNET) || tl_vcan("m2mn0") || pl_open(&nl))
+			_exit(1);
+		port = pl_port(&nl, "m2mn0", NULL);
+		if (write(up[1], &port, sizeof(port)) != sizeof(port) ||
+		    read(down[0], &c, 1) != 1)
+			_exit(2);
+		/* Exit with the port still there: the namespace dies. */
+		_exit(0);
+	}
+	ASSERT_EQ(sizeof(port), read(up[0], &port, sizeof(port)));
+	ASSERT_NE(0, port);
+	/* Port ids are global: a reader here can subscribe to it. */
+	ASSERT_EQ(0, m2mgw_ring_open(&r, NULL, 1 << 14));
+	ASSERT_EQ(0, m2mgw_ring_subscribe(&r, port));
+	ASSERT_EQ(1, write(down[1], &c, 1));
+	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
+	/* Namespaces are dismantled by a worker: give it a few seconds. */
+	for (i = 0; i < 100; i++) {
+		err = m2mgw_ring_subscribe(&r, port);
+		if (err != -EALREADY)
+			break;
+		usleep(100000);
+	}
+	EXPECT_EQ(-ENOENT, err);
+	m2mgw_ring_close(&r);
 }
 
 TEST_F_TIMEOUT(life, rmmod_busy_with_reader_clean_under_traffic, 180)

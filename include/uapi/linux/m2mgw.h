@@ -317,7 +317,9 @@ enum m2mgw_filter_attr {
  * @M2MGW_STATS_A_DROP_FRAMING: serial bytes with parity/framing errors.
  * @M2MGW_STATS_A_DROP_OVERRUN: serial bytes lost to hardware overrun.
  * @M2MGW_STATS_A_TX_ERRORS: sends the device refused.
- * @M2MGW_STATS_A_FILTERED: frames not captured because no filter matched.
+ * @M2MGW_STATS_A_FILTERED: frames not captured because no filter matched,
+ *	where the port sees them: CAN filters run inside af_can, which hands
+ *	a port only matching frames, so CAN ports report 0.
  */
 enum m2mgw_stats_attr {
 	M2MGW_STATS_A_UNSPEC,
