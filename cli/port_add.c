@@ -38,7 +38,7 @@ int cmd_port_add(int argc, char **argv)
 		req.type = M2MGW_PORT_SERIAL;
 		if (!strncmp(dev, "/dev/", 5))
 			dev += 5;
-		if (!*dev || strlen(dev) >= sizeof(req.tty) || strchr(dev, '/'))
+		if (!*dev || strlen(dev) >= sizeof(req.tty))
 			return usage_error(cmd, "bad tty name '%s'", argv[2]);
 		snprintf(req.tty, sizeof(req.tty), "%s", dev);
 		M2MGW_PORT_SET(&req, M2MGW_A_TTY);

@@ -12,6 +12,7 @@
 
 #include "port.h"
 #include "reader.h"
+#include "serial.h"
 #include "trace.h"
 
 /* Serialises every port configuration change: see port.h. */
@@ -35,6 +36,7 @@ static const u8 m2mgw_drop_attr[M2MGW_DROP_REASONS] = {
 
 static const struct m2mgw_port_ops *m2mgw_port_types[] = {
 	[M2MGW_PORT_CAN] = &m2mgw_can_ops,
+	[M2MGW_PORT_SERIAL] = &m2mgw_serial_ops,
 };
 
 static void m2mgw_port_free_rcu(struct rcu_head *rcu)
@@ -197,6 +199,59 @@ err_destroy:
 err_free:
 	m2mgw_port_put(port);
 	return ERR_PTR(err);
+}
+
+/**
+ * m2mgw_port_new_attached() - register a port its device created.
+ * @net: the namespace it belongs to.
+ * @ops: its type.
+ * @name: its name.
+ * @priv: the type's state, owned by the port on success.
+ *
+ * For a tty given the m2mgw line discipline with TIOCSETD (serial.c):
+ * there is no request, the device is already attached.  Called with
+ * rtnl_lock() and m2mgw_ports_lock held.
+ *
+ * Return: the new port, visible to lookups, or an ERR_PTR.
+ */
+struct m2mgw_port *m2mgw_port_new_attached(struct net *net,
+					   const struct m2mgw_port_ops *ops,
+					   const char *name, void *priv)
+{
+	struct m2mgw_port *port;
+	int err;
+
+	ASSERT_RTNL();
+	lockdep_assert_held(&m2mgw_ports_lock);
+	if (m2mgw_nr_ports >= M2MGW_MAX_PORTS)
+		return ERR_PTR(-ENOSPC);
+	if (m2mgw_port_by_name(net, name))
+		return ERR_PTR(-EEXIST);
+	port = kzalloc(sizeof(*port), GFP_KERNEL_ACCOUNT);
+	if (!port)
+		return ERR_PTR(-ENOMEM);
+	port->stats = netdev_alloc_pcpu_stats(struct m2mgw_port_stats);
+	if (!port->stats) {
+		kfree(port);
+		return ERR_PTR(-ENOMEM);
+	}
+	kref_init(&port->ref);
+	port->ops = ops;
+	port->net = net;
+	port->state = M2MGW_STATE_DOWN;
+	port->enabled = true;
+	strscpy(port->name, name, sizeof(port->name));
+	port->id = m2mgw_next_id;
+	err = xa_insert(&m2mgw_ports, port->id, port, GFP_KERNEL);
+	if (err) {
+		free_percpu(port->stats);
+		kfree(port);
+		return ERR_PTR(err);
+	}
+	port->priv = priv;
+	m2mgw_next_id++;
+	m2mgw_nr_ports++;
+	return port;
 }
 
 /**

@@ -541,6 +541,29 @@ else
 	skip "TLS" "openssl not installed"
 fi
 
+# --- candump -L parsing: FD, remote, extended, bad and unknown lines ------
+stop_broker
+start_broker
+rm -rf "$T/spool"
+start_sub parse
+printf '%s\n' '(1700000000.000000) vcan0 123##1AABBCCDDEEFF00112233' \
+	'(1700000000.000100) vcan0 123#R' 'garbage line' \
+	'(1700000000.000200) vcan9 123#01' '(1700000000.000300) vcan0 12345678#0102' \
+	>"$T/frames.log"
+c=$(conf parse)
+start_agent "$c"
+wait_count "$T/parse.out" 2 10
+grep -q '^data/can0/123 .*"raw":"aabbccddeeff00112233"' "$T/parse.out" &&
+	grep -q '^data/can0/12345678 .*"value":258,' "$T/parse.out" &&
+	[ "$(grep -c '^data/' "$T/parse.out")" = 2 ]
+ok $? "replay: CAN FD and extended-id frames decoded, remote frame skipped"
+grep -q "frames.log:3: not a candump -L line" "$T/agent.log" &&
+	[ "$(metric 'm2mgwd_dropped_total{reason="decode"}')" = 1 ] &&
+	[ "$(metric 'm2mgwd_dropped_total{reason="unknown_port"}')" = 1 ]
+ok $? "replay: a bad line is logged with file:line and counted; an unknown interface is counted"
+stop_agent
+stop_subs
+
 # --- stall detection and the watchdog -----------------------------------
 # A "broker" that accepts the connection and never acknowledges: the
 # output stage stalls; it must be logged, counted, recovered (reconnect)

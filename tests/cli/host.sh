@@ -84,7 +84,7 @@ usage port add serial ttyS1 baud 9600 framing gap 0
 usage port add serial ttyS1 baud 9600 framing fixed 0
 usage port add serial ttyS1 baud 9600 maxlen 4097
 usage port add serial ttyS1 baud 9600 filter 123:7FF
-usage port add serial /dev/a/b baud 9600
+usage port add serial /dev/ baud 9600
 usage port del
 usage port del a b
 usage port set

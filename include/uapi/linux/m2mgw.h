@@ -75,6 +75,49 @@
  *                         Rate limited to one per port and reason every
  *                         M2MGW_DROP_EVENT_MS milliseconds.
  *
+ * SERIAL PORTS
+ * ============
+ *
+ * A serial port is a tty with the m2mgw line discipline (number: module
+ * parameter "ldisc", default 29 = N_DEVELOPMENT).  Two ways to attach:
+ *
+ *   - PORT_NEW with M2MGW_A_TTY ("ttyS1", "ttyUSB0"): the module opens
+ *     the tty itself (nobody else may have it open: EBUSY), sets raw mode,
+ *     CLOCAL|CREAD and the M2MGW_A_SERIAL_* line format (defaults 9600 8N1,
+ *     raw framing, maxlen M2MGW_SERIAL_MAXLEN) and attaches.  A baud rate
+ *     the driver cannot set within 2% is EINVAL.  Pty slaves cannot be
+ *     opened this way (EIO): attach them with TIOCSETD.  PORT_DEL puts
+ *     N_TTY back and closes the tty.
+ *   - ioctl(fd, TIOCSETD, &ldisc) on a tty someone holds open
+ *     (ldattach-style): the module creates a port named after the tty
+ *     ("ttyS1", "pts3") shortly after (a PORT_NEW event; poll PORT_GET by
+ *     name), with the line format of the tty's termios (followed when it
+ *     changes) and raw framing.  Setting another line discipline, or the
+ *     final close of the tty, removes the port (PORT_DEL event); closing
+ *     a pty's master hangs its slave up first (GONE, below).  No port is
+ *     created if the name is taken (e.g. by a GONE port: delete it).
+ *
+ * A hangup (USB-serial unplugged, pty master closed) makes the port GONE
+ * either way (PORT_STATE event).  The module cannot be unloaded while a
+ * tty has its line discipline (rmmod: in use).
+ *
+ * Each frame is one M2MGW_REC_SERIAL record; rec->tstamp_ns is when its
+ * first byte reached the line discipline (M2MGW_RECF_TS_FIRST_BYTE).
+ * Bytes arrive in batches (UART FIFO, tty flip buffers): all bytes of one
+ * batch share a time, and silences shorter than the batching (about 4
+ * character times on a 16550A) cannot be seen.  Gap framing measures the
+ * silence between batches minus the wire time of the new batch's bytes
+ * at the line's baud.  Bytes with parity/framing/break errors are dropped
+ * and counted (M2MGW_STATS_A_DROP_FRAMING), overruns counted
+ * (M2MGW_STATS_A_DROP_OVERRUN); a frame longer than maxlen is dropped
+ * whole and counted (M2MGW_STATS_A_DROP_OVERSIZE) except in raw framing,
+ * where maxlen cuts chunks.  PORT_SET may change the framing, maxlen and
+ * line format at any time; a partial frame is delivered first.
+ *
+ * TX: a record's bytes go out through the tty driver in order, never
+ * interleaved with another record; with O_NONBLOCK a record that does not
+ * fit in the tty's buffer at once gives EAGAIN and nothing is written.
+ *
  * RING LAYOUT
  * ===========
  *
