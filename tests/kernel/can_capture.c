@@ -21,7 +21,7 @@ FIXTURE(can)
 	uint32_t port;
 	struct m2mgw_ring r;
 	struct pl_collect got;
-	int s;			/* raw CAN socket on IF0, FD enabled */
+	int s; /* raw CAN socket on IF0, FD enabled */
 };
 
 FIXTURE_SETUP(can)
@@ -158,8 +158,8 @@ TEST_F(can, error_frames_captured_and_flagged)
 
 TEST_F(can, filters_honoured_and_changed_at_run_time)
 {
-	const canid_t ids[] = { 0x100, 0x101, 0x1ff, 0x200, 0x7ff,
-				0x100 | CAN_EFF_FLAG };
+	const canid_t ids[] = { 0x100, 0x101, 0x1ff,
+				0x200, 0x7ff, 0x100 | CAN_EFF_FLAG };
 	const struct can_filter exact[2] = {
 		{ 0x100, CAN_SFF_MASK | CAN_EFF_FLAG | CAN_RTR_FLAG },
 		/* Overlaps the first: still captured once. */
@@ -250,8 +250,8 @@ TEST_F_TIMEOUT(can, filter_change_under_traffic_loses_nothing, 120)
 		int v;
 
 		memcpy(&v, self->got.recs[i].fd.data, sizeof(v));
-		if (v != i || self->got.recs[i].seq != self->got.recs[0].seq +
-								(uint64_t)i) {
+		if (v != i || self->got.recs[i].seq !=
+				      self->got.recs[0].seq + (uint64_t)i) {
 			EXPECT_EQ(i, v);
 			break;
 		}
@@ -259,8 +259,7 @@ TEST_F_TIMEOUT(can, filter_change_under_traffic_loses_nothing, 120)
 	EXPECT_EQ(0, m2mgw_ring_dropped(&self->r));
 }
 
-static int tx_record(int fd, uint32_t port, uint16_t type, canid_t id,
-		     int len)
+static int tx_record(int fd, uint32_t port, uint16_t type, canid_t id, int len)
 {
 	struct canfd_frame f;
 	int i;
@@ -284,8 +283,8 @@ TEST_F(can, tx_write_seen_on_the_bus_and_counted)
 	struct pl_port p;
 	int i;
 
-	EXPECT_LT(0, tx_record(self->r.fd, self->port, M2MGW_REC_CAN, 0x333,
-			       8));
+	EXPECT_LT(0,
+		  tx_record(self->r.fd, self->port, M2MGW_REC_CAN, 0x333, 8));
 	ASSERT_EQ(CAN_MTU, pl_recv(self->s, &f, 1000));
 	EXPECT_EQ(0x333, f.can_id);
 	EXPECT_EQ(8, f.len);
@@ -334,12 +333,12 @@ TEST_F(can, tx_malformed_refused_nothing_sent)
 	EXPECT_EQ(-EINVAL, tx_record(fd, self->port, M2MGW_REC_CANFD, 1, 13));
 	EXPECT_EQ(-EINVAL, tx_record(fd, self->port, M2MGW_REC_CANFD, 1, 65));
 	memset(&f, 0, sizeof(f));
-	EXPECT_EQ(-EINVAL, pl_write_rec(fd, self->port, M2MGW_REC_CAN, &f,
-					CAN_MTU - 1));
-	EXPECT_EQ(-EINVAL, pl_write_rec(fd, self->port, M2MGW_REC_CANFD, &f,
-					CAN_MTU));
-	EXPECT_EQ(-EINVAL, pl_write_rec(fd, self->port, M2MGW_REC_SERIAL, &f,
-					4));
+	EXPECT_EQ(-EINVAL,
+		  pl_write_rec(fd, self->port, M2MGW_REC_CAN, &f, CAN_MTU - 1));
+	EXPECT_EQ(-EINVAL,
+		  pl_write_rec(fd, self->port, M2MGW_REC_CANFD, &f, CAN_MTU));
+	EXPECT_EQ(-EINVAL,
+		  pl_write_rec(fd, self->port, M2MGW_REC_SERIAL, &f, 4));
 	EXPECT_EQ(-EINVAL, pl_write_rec(fd, self->port, 99, &f, CAN_MTU));
 	/* A good record followed by a bad one: neither is sent. */
 	k = m2mgw_rec_build(buf, sizeof(buf), self->port, M2MGW_REC_CAN, &ok,
@@ -431,9 +430,8 @@ TEST_F(can, canxl_captured_and_sent_where_supported)
 	EXPECT_EQ(99, x->data[99]);
 	/* Length that does not match the header: refused. */
 	x->len = 50;
-	EXPECT_EQ(-EINVAL, pl_write_rec(self->r.fd, self->port,
-					M2MGW_REC_CANXL, buf,
-					CANXL_HDR_SIZE + 100));
+	EXPECT_EQ(-EINVAL, pl_write_rec(self->r.fd, self->port, M2MGW_REC_CANXL,
+					buf, CANXL_HDR_SIZE + 100));
 	close(s);
 }
 

@@ -184,16 +184,15 @@ TEST_F(ports, state_follows_the_netdev)
 	EXPECT_EQ(M2MGW_STATE_GONE, p.state);
 	/* A gone port keeps its identity until deleted. */
 	EXPECT_STREQ(IF0, p.ifname);
-	EXPECT_EQ(-ENODEV,
-		  pl_set_simple(&self->nl, id, NULL, 0, -1));
+	EXPECT_EQ(-ENODEV, pl_set_simple(&self->nl, id, NULL, 0, -1));
 	EXPECT_EQ(0, pl_del(&self->nl, id));
 }
 
 /* One refused request: errno and the extack text. */
-#define EXPECT_REFUSED(errno_, text, call)                                 \
-	do {                                                               \
-		EXPECT_EQ(-(errno_), (call));                              \
-		EXPECT_NE(NULL, strstr(self->c->msg, (text)))              \
+#define EXPECT_REFUSED(errno_, text, call)                                  \
+	do {                                                                \
+		EXPECT_EQ(-(errno_), (call));                               \
+		EXPECT_NE(NULL, strstr(self->c->msg, (text)))               \
 		TH_LOG("extack \"%s\", wanted \"%s\"", self->c->msg, text); \
 	} while (0)
 
@@ -321,8 +320,8 @@ TEST_F(ports, set_refusals_leave_the_port_alone)
 	nla_put_string(m, M2MGW_A_IFNAME, IF1);
 	EXPECT_REFUSED(EINVAL, "fixed", pl_call(&self->nl, m, self->c));
 	EXPECT_REFUSED(E2BIG, "too many filters",
-		       pl_set(&self->nl, self->c, id, f,
-			      M2MGW_MAX_FILTERS + 1, 0));
+		       pl_set(&self->nl, self->c, id, f, M2MGW_MAX_FILTERS + 1,
+			      0));
 	m = pl_msg(&self->nl, M2MGW_CMD_PORT_SET, 0);
 	nla_put_u32(m, M2MGW_A_PORT_ID, id);
 	nla_put_u8(m, M2MGW_A_PORT_ENABLED, 2);
@@ -417,11 +416,11 @@ TEST_F(ports, events_new_state_del)
 	EXPECT_EQ(0, pl_event_wait(&ev, M2MGW_CMD_PORT_STATE, id,
 				   M2MGW_STATE_GONE, 2000, NULL));
 	ASSERT_EQ(0, pl_del(&self->nl, id));
-	EXPECT_EQ(0, pl_event_wait(&ev, M2MGW_CMD_PORT_DEL, id, -1, 2000,
-				   NULL));
+	EXPECT_EQ(0,
+		  pl_event_wait(&ev, M2MGW_CMD_PORT_DEL, id, -1, 2000, NULL));
 	/* Nothing more about it. */
-	EXPECT_EQ(-ETIMEDOUT, pl_event_wait(&ev, M2MGW_CMD_PORT_STATE, id, -1,
-					    300, NULL));
+	EXPECT_EQ(-ETIMEDOUT,
+		  pl_event_wait(&ev, M2MGW_CMD_PORT_STATE, id, -1, 300, NULL));
 	pl_close(&ev);
 }
 

@@ -40,10 +40,10 @@ struct pl_port {
 /* The outcome of one request. */
 struct pl_call {
 	int done;
-	int err;		/* the kernel's negative errno, or 0 */
-	char msg[256];		/* NLMSGERR_ATTR_MSG */
-	int miss_type;		/* NLMSGERR_ATTR_MISS_TYPE, or -1 */
-	int n;			/* port messages received */
+	int err;       /* the kernel's negative errno, or 0 */
+	char msg[256]; /* NLMSGERR_ATTR_MSG */
+	int miss_type; /* NLMSGERR_ATTR_MISS_TYPE, or -1 */
+	int n;	       /* port messages received */
 	struct pl_port port[PL_MAX_MSGS];
 	char version[64];
 	uint32_t uapi;
@@ -69,7 +69,8 @@ static inline void pl_parse_port(struct nlattr **tb, struct pl_port *p)
 	if (tb[M2MGW_A_IFINDEX])
 		p->ifindex = nla_get_u32(tb[M2MGW_A_IFINDEX]);
 	p->enabled = tb[M2MGW_A_PORT_ENABLED] ?
-			     nla_get_u8(tb[M2MGW_A_PORT_ENABLED]) : -1;
+			     nla_get_u8(tb[M2MGW_A_PORT_ENABLED]) :
+			     -1;
 	if (tb[M2MGW_A_PORT_NAME])
 		nla_strlcpy(p->name, tb[M2MGW_A_PORT_NAME], sizeof(p->name));
 	if (tb[M2MGW_A_IFNAME])
@@ -77,8 +78,8 @@ static inline void pl_parse_port(struct nlattr **tb, struct pl_port *p)
 	if (tb[M2MGW_A_FILTERS]) {
 		p->has_filters = 1;
 		nla_for_each_nested(a, tb[M2MGW_A_FILTERS], rem) {
-			if (p->nfilters >= (int)(sizeof(p->filters) /
-						 sizeof(p->filters[0])))
+			if (p->nfilters >=
+			    (int)(sizeof(p->filters) / sizeof(p->filters[0])))
 				break;
 			if (nla_type(a) == M2MGW_FILTER_A_CAN &&
 			    nla_len(a) == sizeof(struct can_filter))
@@ -139,9 +140,9 @@ static inline int pl_on_err(struct sockaddr_nl *nla, struct nlmsgerr *e,
 	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
 		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
 	len = (int)nlh->nlmsg_len - NLMSG_HDRLEN - (int)off;
-	if (len <= 0 || nla_parse(tb, NLMSGERR_ATTR_MAX,
-				  (struct nlattr *)((char *)e + off), len,
-				  NULL) < 0)
+	if (len <= 0 ||
+	    nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)e + off),
+		      len, NULL) < 0)
 		return NL_STOP;
 	if (tb[NLMSGERR_ATTR_MSG])
 		nla_strlcpy(c->msg, tb[NLMSGERR_ATTR_MSG], sizeof(c->msg));
@@ -165,10 +166,10 @@ static inline int pl_open(struct pl *nl)
 	nl->sk = nl_socket_alloc();
 	if (!nl->sk || genl_connect(nl->sk))
 		return -ENOTCONN;
-	setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_EXT_ACK,
-		   &one, sizeof(one));
-	setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_CAP_ACK,
-		   &one, sizeof(one));
+	setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_EXT_ACK, &one,
+		   sizeof(one));
+	setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_CAP_ACK, &one,
+		   sizeof(one));
 	nl->family = genl_ctrl_resolve(nl->sk, M2MGW_GENL_NAME);
 	return nl->family < 0 ? -ENOENT : 0;
 }
@@ -185,14 +186,12 @@ static inline struct nl_msg *pl_msg(struct pl *nl, uint8_t cmd, int flags)
 	struct nl_msg *msg = nlmsg_alloc();
 
 	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, nl->family, 0,
-		    NLM_F_REQUEST | NLM_F_ACK | flags, cmd,
-		    M2MGW_GENL_VERSION);
+		    NLM_F_REQUEST | NLM_F_ACK | flags, cmd, M2MGW_GENL_VERSION);
 	return msg;
 }
 
 /* Send @msg (freed), collect replies until the ACK, error or DONE. */
-static inline int pl_call(struct pl *nl, struct nl_msg *msg,
-			  struct pl_call *c)
+static inline int pl_call(struct pl *nl, struct nl_msg *msg, struct pl_call *c)
 {
 	int err;
 
@@ -306,8 +305,7 @@ static inline int pl_set(struct pl *nl, struct pl_call *c, uint32_t id,
 }
 
 static inline int pl_set_simple(struct pl *nl, uint32_t id,
-				const struct can_filter *f, int nf,
-				int enabled)
+				const struct can_filter *f, int nf, int enabled)
 {
 	struct pl_call *c = pl_call_new();
 	int err = pl_set(nl, c, id, f, nf, enabled);
@@ -349,8 +347,7 @@ static inline int pl_event_wait(struct pl *nl, uint8_t cmd, uint32_t id,
 			      .events = POLLIN };
 	int i;
 
-	nl_socket_modify_cb(nl->sk, NL_CB_VALID, NL_CB_CUSTOM, pl_on_valid,
-			    &c);
+	nl_socket_modify_cb(nl->sk, NL_CB_VALID, NL_CB_CUSTOM, pl_on_valid, &c);
 	for (;;) {
 		c.n = 0;
 		while (nl_recvmsgs_default(nl->sk) >= 0 && c.n < PL_MAX_MSGS)
@@ -388,8 +385,7 @@ static inline int pl_drop_net_admin(void)
 }
 
 /* Send one classic (len <= 8) or FD frame on a raw socket. */
-static inline int pl_send(int s, canid_t id, const void *data, int len,
-			  int fd)
+static inline int pl_send(int s, canid_t id, const void *data, int len, int fd)
 {
 	struct canfd_frame f;
 
@@ -448,7 +444,8 @@ static inline int pl_collect_cb(void *ctx, const struct m2mgw_rec *rec)
 	p->tstamp_ns = rec->tstamp_ns;
 	p->seq = rec->seq;
 	p->plen = plen;
-	memcpy(p->raw, rec->data, plen < sizeof(p->raw) ? plen : sizeof(p->raw));
+	memcpy(p->raw, rec->data,
+	       plen < sizeof(p->raw) ? plen : sizeof(p->raw));
 	return 0;
 }
 
@@ -463,8 +460,7 @@ static inline int pl_drain(struct m2mgw_ring *r, struct pl_collect *c, int ms)
 	for (;;) {
 		if (m2mgw_ring_consume(r, pl_collect_cb, c, 0) > 0)
 			continue;
-		if (m2mgw_ring_wait(r, ms) <= 0 &&
-		    !m2mgw_ring_peek(r))
+		if (m2mgw_ring_wait(r, ms) <= 0 && !m2mgw_ring_peek(r))
 			break;
 	}
 	return c->n - before;
