@@ -366,6 +366,10 @@ static int conf_handler(void *user, const char *section, const char *key,
 	ps->seen[idx] = 1;
 	if (ps->sect == S_PORT && d->type == K_STR && d->off == P(decoder))
 		((struct port_conf *)ps->obj)->decoder_line = ps->line;
+	if (ps->sect == S_PORT &&
+	    (d->off == P(framing) || d->off == P(framing_arg) ||
+	     d->off == P(maxlen)))
+		((struct port_conf *)ps->obj)->framing_given = true;
 	set_key(ps, d, value);
 	return 1;
 }

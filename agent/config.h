@@ -69,6 +69,7 @@ struct port_conf {
 	uint32_t baud;
 	uint32_t data_bits, parity, stop_bits;
 	uint32_t framing, framing_arg, maxlen;
+	bool framing_given; /* reuse: apply framing to an existing port */
 	char *decoder;
 	int decoder_line;
 	struct conf_kv *opts; /* keys for the decoder */

@@ -85,6 +85,25 @@ static int port_one(struct m2mgw_genl *g, struct port_rt *rt, char *err,
 				return rc;
 			}
 		}
+		if (pc->type == M2MGW_PORT_SERIAL && pc->framing_given) {
+			/* An existing serial port (e.g. attached by TIOCSETD)
+			 * gets the framing the config asks for. */
+			port_req(pc, &req);
+			req.attrs = 0;
+			M2MGW_PORT_SET(&req, M2MGW_A_PORT_NAME);
+			M2MGW_PORT_SET(&req, M2MGW_A_SERIAL_FRAMING);
+			M2MGW_PORT_SET(&req, M2MGW_A_SERIAL_FRAMING_ARG);
+			M2MGW_PORT_SET(&req, M2MGW_A_SERIAL_MAXLEN);
+			rc = m2mgw_genl_port_set(g, &req);
+			if (rc) {
+				snprintf(err, n,
+					 "port %s: setting framing: %s%s%s",
+					 pc->name, strerror(-rc),
+					 m2mgw_genl_errmsg(g)[0] ? ": " : "",
+					 m2mgw_genl_errmsg(g));
+				return rc;
+			}
+		}
 		log_info("port %s: reusing module port %u (%s)", pc->name,
 			 got.id, m2mgw_port_state_name(got.state));
 		return 0;

@@ -95,10 +95,10 @@ bool m2mgw_serial_live(const struct m2mgw_serial *s)
 
 static void m2mgw_serial_kick(struct m2mgw_serial *s)
 {
+	u64 t = s->fr.last_mono + s->fr.gap_ns + s->fr.hold_ns;
+
 	if (s->fr.gap_ns && (s->fr.len || s->fr.discard))
-		hrtimer_start(&s->timer,
-			      ns_to_ktime(s->fr.last_mono + s->fr.gap_ns),
-			      HRTIMER_MODE_ABS_SOFT);
+		hrtimer_start(&s->timer, ns_to_ktime(t), HRTIMER_MODE_ABS_SOFT);
 }
 
 static enum hrtimer_restart m2mgw_serial_timer(struct hrtimer *t)
@@ -145,6 +145,13 @@ void m2mgw_serial_line_from_tty(struct tty_struct *tty, struct m2mgw_line *line)
 		       (cflag & PARODD)	 ? M2MGW_PARITY_ODD :
 					   M2MGW_PARITY_EVEN;
 	line->stop_bits = cflag & CSTOPB ? 2 : 1;
+	line->rx_hold = m2mgw_serial_rx_hold(tty);
+}
+
+/* UARTs (serial core, USB serial) hand bytes over through a FIFO. */
+u8 m2mgw_serial_rx_hold(struct tty_struct *tty)
+{
+	return tty->driver->type == TTY_DRIVER_TYPE_SERIAL ? 4 : 0;
 }
 
 static void m2mgw_serial_work(struct work_struct *work);

@@ -32,12 +32,15 @@ struct tty_struct;
  * @data_bits: 5 .. 8.
  * @parity: enum m2mgw_parity.
  * @stop_bits: 1 or 2.
+ * @rx_hold: characters the receiver may hold back before handing bytes
+ *	over: a UART's RX FIFO timeout (4 on a 16550A), 0 for a pty.
  */
 struct m2mgw_line {
 	u32 baud;
 	u8 data_bits;
 	u8 parity;
 	u8 stop_bits;
+	u8 rx_hold;
 };
 
 /**
@@ -70,6 +73,7 @@ struct m2mgw_framer_sink {
  * @cfg: the framing.
  * @gap_ns: silence that ends a frame (raw: idle flush), 0 for none.
  * @char_ns: time one character takes on the wire.
+ * @hold_ns: how long the receiver may hold bytes back (rx_hold chars).
  * @first_ns: CLOCK_REALTIME when the frame's first byte arrived.
  * @last_mono: CLOCK_MONOTONIC when the last byte arrived.
  * @len: bytes in @buf.
@@ -80,6 +84,7 @@ struct m2mgw_framer {
 	struct m2mgw_framing_cfg cfg;
 	u64 gap_ns;
 	u64 char_ns;
+	u64 hold_ns;
 	u64 first_ns;
 	u64 last_mono;
 	u32 len;
@@ -162,6 +167,7 @@ bool m2mgw_serial_live(const struct m2mgw_serial *s);
 u32 m2mgw_serial_state(const struct m2mgw_serial *s, bool enabled);
 void m2mgw_serial_line_from_tty(struct tty_struct *tty,
 				struct m2mgw_line *line);
+u8 m2mgw_serial_rx_hold(struct tty_struct *tty);
 int m2mgw_serial_init(void);
 void m2mgw_serial_exit(void);
 

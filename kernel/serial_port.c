@@ -187,10 +187,7 @@ static int m2mgw_serial_create(struct m2mgw_port *port, struct genl_info *info)
 	port->priv = s;
 	s->port = port;
 	s->devt = devt;
-	s->line = line;
 	nla_strscpy(s->name, ttyname, sizeof(s->name));
-	m2mgw_serial_sink(s, &sink);
-	m2mgw_framer_config(&s->fr, &cfg, &line, &sink);
 
 	tty = m2mgw_serial_kopen(info, devt);
 	if (IS_ERR(tty))
@@ -203,6 +200,10 @@ static int m2mgw_serial_create(struct m2mgw_port *port, struct genl_info *info)
 	}
 	if (err)
 		goto err_close;
+	line.rx_hold = m2mgw_serial_rx_hold(tty);
+	s->line = line;
+	m2mgw_serial_sink(s, &sink);
+	m2mgw_framer_config(&s->fr, &cfg, &line, &sink);
 
 	/* Our open() finds s here: see m2mgw_ldisc_open(). */
 	m2mgw_serial_attach.s = s;
@@ -261,8 +262,8 @@ static int m2mgw_serial_set(struct m2mgw_port *port, struct genl_info *info)
 {
 	struct m2mgw_serial *s = m2mgw_serial(port);
 	struct m2mgw_framer_sink sink;
+	struct m2mgw_line line, old;
 	struct m2mgw_framing_cfg cfg;
-	struct m2mgw_line line;
 	struct tty_struct *tty;
 	int err;
 
@@ -270,6 +271,7 @@ static int m2mgw_serial_set(struct m2mgw_port *port, struct genl_info *info)
 	cfg = s->fr.cfg;
 	line = s->line;
 	spin_unlock_bh(&s->lock);
+	old = line;
 	err = m2mgw_serial_parse(info, &line, &cfg);
 	if (err)
 		return err;
@@ -286,6 +288,7 @@ static int m2mgw_serial_set(struct m2mgw_port *port, struct genl_info *info)
 		if (!err && !m2mgw_serial_baud_ok(tty, line.baud)) {
 			NL_SET_ERR_MSG(info->extack,
 				       "the tty cannot do this baud rate");
+			m2mgw_serial_termios(tty, &old);
 			err = -EINVAL;
 		}
 		tty_kref_put(tty);

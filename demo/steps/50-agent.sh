@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
-# demo: m2mgwd: vcan frames through the module and the agent to a mosquitto broker, printed as JSON by a subscriber
+# demo: m2mgwd: vcan frames and a simulated serial meter through the module and the agent to a mosquitto broker, printed as JSON by a subscriber
 # Shell fragment run by demo/run (bash -eu).
 
 d=$(mktemp -d /tmp/demo-agent.XXXXXX)
 chmod 755 "$d"
 cleanup() {
-	kill -9 "${sub:-}" "${agent:-}" 2>/dev/null || true
+	touch "$d/done"
+	kill -9 "${sub:-}" "${agent:-}" "${meter:-}" 2>/dev/null || true
 	kill "${broker:-}" 2>/dev/null || true
 	wait 2>/dev/null || true
 	ip link del vcan0 2>/dev/null || true
@@ -21,6 +22,27 @@ for _ in $(seq 50); do
 	mosquitto_pub -h 127.0.0.1 -t probe -m x 2>/dev/null && break
 	sleep 0.2
 done
+# The simulated serial device: a pty whose slave gets the m2mgw line
+# discipline (as ldattach would), so the module creates port pts<N>.
+python3 - "$d" <<'PY' &
+import fcntl, os, struct, sys, termios, time, tty
+d = sys.argv[1]
+m, s = os.openpty()
+tty.setraw(m); tty.setraw(s)
+fcntl.ioctl(s, termios.TIOCSETD, struct.pack('i', 29))
+open(d + '/pty.tmp', 'w').write('pts' + os.ttyname(s).rsplit('/', 1)[1])
+os.rename(d + '/pty.tmp', d + '/pty')
+while not os.path.exists(d + '/go'):
+    time.sleep(0.1)
+for line in (b'kWh=1021.5\n', b'kWh=1021.7\n', b'kWh=1022.0\n'):
+    os.write(m, line)
+    time.sleep(0.2)
+while not os.path.exists(d + '/done'):
+    time.sleep(0.1)
+PY
+meter=$!
+for _ in $(seq 50); do [ -f "$d/pty" ] && break; sleep 0.1; done
+pts=$(cat "$d/pty")
 cat >"$d/m2mgwd.conf" <<CONF
 [source]
 type = ring
@@ -45,6 +67,17 @@ port = engine
 signal = 200
 period = 3s
 stats = last, min, max, mean, count
+
+# the serial meter: attached by TIOCSETD, one frame per line
+[port $pts]
+type = serial
+create = no
+framing = delimiter
+framing_arg = 10
+
+[rule meter]
+port = $pts
+period = 0
 
 [output local]
 host = 127.0.0.1
@@ -72,6 +105,8 @@ for t in 0141 0150 015a 0164; do
 	cansend vcan0 123#0BB8
 	cansend vcan0 "200#$t"
 done
+echo "\$ # the meter writes 3 lines on its serial line"
+touch "$d/go"
 sleep 4
 kill -USR1 "$agent"
 sleep 0.3
@@ -85,7 +120,8 @@ cat "$d/sub.out"
 echo "\$ # metrics (SIGUSR1) from the agent log:"
 grep -E 'frames_in_total|decoded_total|reports_total|acked_total|broker_connected' "$d/agent.log" | sed 's/^[0-9:.]* /  /'
 n=$(grep -c '^site/engine/' "$d/sub.out")
-if [ "$n" -lt 5 ]; then
-	echo "expected at least 5 messages from the agent, got $n"
+m=$(grep -c "^site/$pts/" "$d/sub.out")
+if [ "$n" -lt 5 ] || [ "$m" != 3 ]; then
+	echo "expected at least 5 CAN and 3 serial messages, got $n and $m"
 	exit 1
 fi

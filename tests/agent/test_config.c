@@ -116,6 +116,8 @@ static void test_good(void)
 		   pc->framing == M2MGW_FRAMING_DELIMITER &&
 		   pc->framing_arg == 10 && !strcmp(pc->decoder, "raw"),
 	   "serial port with defaults");
+	ok(pc && pc->framing_given && !conf_port(c, "can0")->framing_given,
+	   "framing given for the serial port only (applied when reused)");
 	rc = c->rules;
 	ok(rc && rc->period == 0.5 && rc->deadband == 0.5 &&
 		   rc->stats == (STAT_LAST | STAT_MIN | STAT_MAX | STAT_MEAN |
