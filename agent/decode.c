@@ -9,6 +9,7 @@ static const struct decoder_ops *const decoders[] = {
 	&decoder_dbc,
 	&decoder_nmea,
 	&decoder_text,
+	&decoder_modbus,
 };
 
 const struct decoder_ops *decoder_find(const char *name)

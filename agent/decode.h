@@ -76,5 +76,6 @@ extern const struct decoder_ops decoder_raw;
 extern const struct decoder_ops decoder_dbc;
 extern const struct decoder_ops decoder_nmea;
 extern const struct decoder_ops decoder_text;
+extern const struct decoder_ops decoder_modbus;
 
 #endif /* M2MGWD_DECODE_H */
