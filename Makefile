@@ -64,9 +64,10 @@ check: deps
 
 ## vmtest: only the VM tests (KVER=... for one kernel, default both)
 vmtest: modules-all tests
-	@rc=0; for k in $(if $(filter command line,$(origin KVER)),$(KVER),$(KERNELS)); do \
-		$(TOP)/tests/vm/run $$k || rc=1; done; \
-		$(TOP)/tests/summary || rc=1; exit $$rc
+	@rc=0; ks="$(if $(filter command line,$(origin KVER)),$(KVER),$(KERNELS))"; \
+		for k in $$ks; do $(TOP)/tests/vm/run $$k || rc=1; done; \
+		$(TOP)/tests/summary $$(for k in $$ks; do \
+			echo $(BUILD)/tap/vm-$$k-*.tap; done) || rc=1; exit $$rc
 
 ## demo: deps, build, then boot the 6.1 kernel and run demo/run in it
 demo: deps
@@ -87,6 +88,11 @@ bench: deps
 style:
 	@$(TOP)/scripts/style.sh
 
+## format: clang-format -i every C file that `make style` checks
+format:
+	@git ls-files -co --exclude-standard -- kernel lib cli agent tests \
+		include tools | grep -E '\.[ch]$$' | xargs -r clang-format -i
+
 ## dkms-check: dkms add + build for every kernel in a private DKMS tree
 dkms-check:
 	@$(TOP)/scripts/dkms-check.sh
@@ -105,4 +111,4 @@ help:
 	@sed -n 's/^## \([a-z-]*\): /  \1\t/p' $(MAKEFILE_LIST) | expand -t 16
 
 .PHONY: all module modules-all userspace tests deps check vmtest demo bench \
-	style dkms-check install clean help
+	style format dkms-check install clean help

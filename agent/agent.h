@@ -22,22 +22,22 @@
 #include "health.h"
 
 #define container_of(ptr, type, member) \
-	((type *)((char *)(ptr) - offsetof(type, member)))
+	((type *)((char *)(ptr)-offsetof(type, member)))
 
 struct output;
 struct metrics_http;
 
 /* Why frames or messages were dropped (metrics label "reason"). */
 enum drop_reason {
-	DROP_RING_FULL,		/* the kernel ring was full (reader drops) */
-	DROP_UNKNOWN_PORT,	/* a record of a port not in the config */
-	DROP_DECODE,		/* the decoder refused the frame */
-	DROP_ENCODE,		/* encoder or topic template failed */
-	DROP_SPOOL_FULL,	/* stop-accepting spool refused a message */
-	DROP_SPOOL_OLDEST,	/* drop-oldest spool deleted undelivered ones
+	DROP_RING_FULL,	    /* the kernel ring was full (reader drops) */
+	DROP_UNKNOWN_PORT,  /* a record of a port not in the config */
+	DROP_DECODE,	    /* the decoder refused the frame */
+	DROP_ENCODE,	    /* encoder or topic template failed */
+	DROP_SPOOL_FULL,    /* stop-accepting spool refused a message */
+	DROP_SPOOL_OLDEST,  /* drop-oldest spool deleted undelivered ones
 				 * (counted by the spools, summed in metrics) */
-	DROP_SPOOL_ERROR,	/* write/fsync error */
-	DROP_SPOOL_CORRUPT,	/* CRC mismatch found in the spool */
+	DROP_SPOOL_ERROR,   /* write/fsync error */
+	DROP_SPOOL_CORRUPT, /* CRC mismatch found in the spool */
 	DROP__MAX,
 };
 
@@ -46,7 +46,7 @@ extern const char *const drop_names[DROP__MAX];
 /* A configured port at run time. */
 struct port_rt {
 	struct port_conf *pc;
-	uint32_t port_id;	/* the module's id; replay: index */
+	uint32_t port_id; /* the module's id; replay: index */
 	struct decoder *dec;
 	uint64_t frames, samples, decode_errors;
 };
@@ -64,7 +64,7 @@ struct source {
 			     unsigned int n, const struct port_rt *old,
 			     unsigned int nold);
 	void (*destroy)(struct source *s);
-	bool eof;		/* replay: the log is done */
+	bool eof; /* replay: the log is done */
 };
 
 struct agent {
@@ -84,8 +84,8 @@ struct agent {
 
 	struct stage_health h_source, h_aggregate;
 	ev_signal sig_term, sig_int, sig_hup, sig_usr1;
-	ev_timer tick;		/* 1 Hz: idle windows, health, watchdog */
-	ev_timer drain;		/* SIGTERM: wait for outputs to finish */
+	ev_timer tick;	/* 1 Hz: idle windows, health, watchdog */
+	ev_timer drain; /* SIGTERM: wait for outputs to finish */
 	double drain_deadline;
 	bool draining;
 	int exit_code;

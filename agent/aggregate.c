@@ -11,18 +11,18 @@
 #define NBUCKETS 1024
 
 struct window {
-	struct window *next;		/* hash chain */
+	struct window *next; /* hash chain */
 	const struct rule_conf *rule;
 	char *port, *signal, *unit;
-	uint64_t start_ns, end_ns;	/* capture-time span (period > 0) */
-	double opened;			/* wall time the first sample came */
+	uint64_t start_ns, end_ns; /* capture-time span (period > 0) */
+	double opened;		   /* wall time the first sample came */
 	uint64_t count;
 	double sum, min, max, last;
 	uint64_t first_ns, ts_ns, seq;
 	uint8_t raw[REPORT_RAW_MAX];
 	size_t raw_len;
 	bool has_raw;
-	bool reported;			/* last_reported is valid */
+	bool reported; /* last_reported is valid */
 	double last_reported;
 };
 
@@ -91,20 +91,29 @@ static void win_close(struct aggregator *a, struct window *w)
 	if (!w->count)
 		return;
 	a->open--;
-	if (w->reported && ((r->on_change && v == w->last_reported) ||
-			    (r->deadband > 0 &&
-			     fabs(v - w->last_reported) < r->deadband))) {
+	if (w->reported &&
+	    ((r->on_change && v == w->last_reported) ||
+	     (r->deadband > 0 && fabs(v - w->last_reported) < r->deadband))) {
 		a->st.suppressed++;
 		w->count = 0;
 		return;
 	}
 	rep = (struct report){
-		.rule = r, .port = w->port, .signal = w->signal,
-		.unit = w->unit, .stats = r->stats, .last = w->last,
-		.min = w->min, .max = w->max,
-		.mean = w->sum / (double)w->count, .count = w->count,
-		.ts_ns = w->ts_ns, .first_ns = w->first_ns, .seq = w->seq,
-		.raw = w->has_raw ? w->raw : NULL, .raw_len = w->raw_len,
+		.rule = r,
+		.port = w->port,
+		.signal = w->signal,
+		.unit = w->unit,
+		.stats = r->stats,
+		.last = w->last,
+		.min = w->min,
+		.max = w->max,
+		.mean = w->sum / (double)w->count,
+		.count = w->count,
+		.ts_ns = w->ts_ns,
+		.first_ns = w->first_ns,
+		.seq = w->seq,
+		.raw = w->has_raw ? w->raw : NULL,
+		.raw_len = w->raw_len,
 	};
 	w->reported = true;
 	w->last_reported = v;
@@ -216,8 +225,10 @@ unsigned int agg_overdue(const struct aggregator *a, double now)
 
 	for (unsigned int i = 0; i < NBUCKETS && a->open; i++)
 		for (const struct window *w = a->buckets[i]; w; w = w->next)
-			if (w->count && now - w->opened >
-			    (double)(w->end_ns - w->first_ns) / 1e9 + 1.2)
+			if (w->count &&
+			    now - w->opened >
+				    (double)(w->end_ns - w->first_ns) / 1e9 +
+					    1.2)
 				n++;
 	return n;
 }

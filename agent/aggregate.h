@@ -31,30 +31,29 @@ struct report {
 	const struct rule_conf *rule;
 	const char *port;
 	const char *signal;
-	const char *unit;	/* or NULL */
-	unsigned int stats;	/* which of the values below to report */
+	const char *unit;   /* or NULL */
+	unsigned int stats; /* which of the values below to report */
 	double last, min, max, mean;
 	uint64_t count;
-	uint64_t ts_ns;		/* capture time of the last sample */
-	uint64_t first_ns;	/* capture time of the first sample */
-	uint64_t seq;		/* frame sequence number of the last sample */
-	const uint8_t *raw;	/* bytes of the last sample, or NULL */
+	uint64_t ts_ns;	    /* capture time of the last sample */
+	uint64_t first_ns;  /* capture time of the first sample */
+	uint64_t seq;	    /* frame sequence number of the last sample */
+	const uint8_t *raw; /* bytes of the last sample, or NULL */
 	size_t raw_len;
 };
 
 typedef void (*report_fn)(void *ctx, const struct report *r);
 
 struct agg_stats {
-	uint64_t samples;	/* samples that matched at least one rule */
-	uint64_t unmatched;	/* samples no rule wanted */
+	uint64_t samples;   /* samples that matched at least one rule */
+	uint64_t unmatched; /* samples no rule wanted */
 	uint64_t reports;
-	uint64_t suppressed;	/* windows held back by deadband/on_change */
+	uint64_t suppressed; /* windows held back by deadband/on_change */
 };
 
 struct aggregator;
 
-struct aggregator *agg_new(const struct agent_conf *c, report_fn fn,
-			   void *ctx);
+struct aggregator *agg_new(const struct agent_conf *c, report_fn fn, void *ctx);
 /* @now: CLOCK_MONOTONIC seconds (only for idle windows). */
 void agg_sample(struct aggregator *a, const char *port, const struct sample *s,
 		double now);

@@ -23,10 +23,21 @@
 #include <linux/can.h>
 #include <linux/m2mgw.h>
 
-enum src_type { SRC_RING, SRC_REPLAY };
-enum spool_policy { SPOOL_DROP_OLDEST, SPOOL_STOP_ACCEPTING };
-enum out_type { OUT_MQTT };
-enum encoding { ENC_JSON, ENC_SENML };
+enum src_type {
+	SRC_RING,
+	SRC_REPLAY
+};
+enum spool_policy {
+	SPOOL_DROP_OLDEST,
+	SPOOL_STOP_ACCEPTING
+};
+enum out_type {
+	OUT_MQTT
+};
+enum encoding {
+	ENC_JSON,
+	ENC_SENML
+};
 
 /* Aggregated statistics a rule reports (bit mask). */
 enum stat_bits {
@@ -48,31 +59,32 @@ struct conf_kv {
 struct port_conf {
 	struct port_conf *next;
 	char *name;
-	int line;		/* of the [port NAME] header */
-	int type;		/* M2MGW_PORT_CAN / M2MGW_PORT_SERIAL */
-	bool create;		/* create the port if it does not exist */
-	char *ifname;		/* CAN */
+	int line;     /* of the [port NAME] header */
+	int type;     /* M2MGW_PORT_CAN / M2MGW_PORT_SERIAL */
+	bool create;  /* create the port if it does not exist */
+	char *ifname; /* CAN */
 	struct can_filter filters[M2MGW_MAX_FILTERS];
 	unsigned int nfilters;
-	char *tty;		/* serial */
+	char *tty; /* serial */
 	uint32_t baud;
 	uint32_t data_bits, parity, stop_bits;
 	uint32_t framing, framing_arg, maxlen;
+	bool framing_given; /* reuse: apply framing to an existing port */
 	char *decoder;
 	int decoder_line;
-	struct conf_kv *opts;	/* keys for the decoder */
+	struct conf_kv *opts; /* keys for the decoder */
 };
 
 struct rule_conf {
 	struct rule_conf *next;
 	char *name;
 	int line;
-	char *port;		/* port name or "*" */
-	char *signal;		/* fnmatch(3) pattern */
-	double period;		/* seconds; 0: report every sample */
-	unsigned int stats;	/* enum stat_bits */
-	double deadband;	/* report only if |v - last reported| >= */
-	bool on_change;		/* report only if v != last reported */
+	char *port;	    /* port name or "*" */
+	char *signal;	    /* fnmatch(3) pattern */
+	double period;	    /* seconds; 0: report every sample */
+	unsigned int stats; /* enum stat_bits */
+	double deadband;    /* report only if |v - last reported| >= */
+	bool on_change;	    /* report only if v != last reported */
 	char *output;
 	struct output_conf *out; /* resolved */
 };
@@ -83,28 +95,28 @@ struct output_conf {
 	int line;
 	int type;
 	int encoding;
-	char *topic;		/* template: {port} {signal} {rule} */
+	char *topic; /* template: {port} {signal} {rule} */
 	/* mqtt */
 	char *host;
 	int port;
-	int protocol;		/* 4 (3.1.1) or 5 */
+	int protocol; /* 4 (3.1.1) or 5 */
 	char *client_id;
 	char *username, *password;
 	char *tls_ca, *tls_cert, *tls_key;
 	bool tls_insecure;
 	int qos;
 	bool retain;
-	char *status_topic;	/* LWT: "offline", on connect "online" */
+	char *status_topic; /* LWT: "offline", on connect "online" */
 	int keepalive;
 	double backoff_min, backoff_max;
 	unsigned int max_inflight;
-	double replay_rate;	/* historical messages per second, 0: no limit */
+	double replay_rate; /* historical messages per second, 0: no limit */
 };
 
 struct agent_conf {
 	char *file;
 	int log_level;
-	char *metrics_listen;	/* "ADDR:PORT" of the HTTP endpoint, or NULL */
+	char *metrics_listen; /* "ADDR:PORT" of the HTTP endpoint, or NULL */
 	double stall_timeout;
 	double drain_timeout;
 
@@ -112,7 +124,7 @@ struct agent_conf {
 	uint32_t ring_size;
 	unsigned int ring_batch;
 	char *replay_file;
-	double replay_speed;	/* 0: as fast as possible, 1: real time */
+	double replay_speed; /* 0: as fast as possible, 1: real time */
 	bool replay_loop;
 
 	char *spool_dir;
@@ -120,7 +132,7 @@ struct agent_conf {
 	uint64_t spool_segment;
 	int spool_policy;
 	unsigned int spool_batch;
-	double spool_flush;	/* seconds between batch fsyncs */
+	double spool_flush; /* seconds between batch fsyncs */
 
 	struct port_conf *ports;
 	struct rule_conf *rules;
@@ -137,10 +149,19 @@ void conf_free(struct agent_conf *c);
 
 struct port_conf *conf_port(const struct agent_conf *c, const char *name);
 struct output_conf *conf_output(const struct agent_conf *c, const char *name);
+struct rule_conf *conf_rule(const struct agent_conf *c, const char *name);
 /* Same settings (reload decides with this whether to restart an output). */
-bool conf_output_equal(const struct output_conf *a, const struct output_conf *b);
+bool conf_output_equal(const struct output_conf *a,
+		       const struct output_conf *b);
 
-/* Parsers shared with decoders: 0 or -1. */
+/* Cross-section checks after parsing (config_check.c): error count. */
+int conf_check(struct agent_conf *c, const char *file, FILE *err);
+
+/* Parsers shared with decoders (config_values.c): 0 or -1. */
+int conf_parse_stats(const char *s, unsigned int *out);
+/* -1 bad syntax, -E2BIG more than M2MGW_MAX_FILTERS. */
+int conf_parse_filters(const char *s, struct can_filter *filters,
+		       unsigned int *nfilters);
 int conf_parse_bool(const char *s, bool *out);
 int conf_parse_duration(const char *s, double *out);
 int conf_parse_size(const char *s, uint64_t *out);

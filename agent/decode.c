@@ -6,6 +6,7 @@
 
 static const struct decoder_ops *const decoders[] = {
 	&decoder_raw,
+	&decoder_dbc,
 };
 
 const struct decoder_ops *decoder_find(const char *name)

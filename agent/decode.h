@@ -32,13 +32,13 @@
 
 /* One decoded value. */
 struct sample {
-	const char *signal;	/* name, unique per port */
-	const char *unit;	/* or NULL */
+	const char *signal; /* name, unique per port */
+	const char *unit;   /* or NULL */
 	double value;
-	const uint8_t *raw;	/* optional bytes behind the value */
+	const uint8_t *raw; /* optional bytes behind the value */
 	size_t raw_len;
-	uint64_t tstamp_ns;	/* capture time of the frame */
-	uint64_t seq;		/* frame sequence number of the port */
+	uint64_t tstamp_ns; /* capture time of the frame */
+	uint64_t seq;	    /* frame sequence number of the port */
 };
 
 typedef void (*decode_emit_fn)(void *ctx, const struct sample *s);
@@ -58,7 +58,7 @@ struct decoder {
 
 struct decoder_ops {
 	const char *name;
-	unsigned int port_types;	/* 1 << M2MGW_PORT_* it can decode */
+	unsigned int port_types; /* 1 << M2MGW_PORT_* it can decode */
 	int (*validate)(const struct port_conf *pc, const char *file,
 			FILE *err);
 	struct decoder *(*create)(const struct port_conf *pc,
@@ -73,5 +73,6 @@ const struct decoder_ops *decoder_find(const char *name);
 const char *decoder_names(void);
 
 extern const struct decoder_ops decoder_raw;
+extern const struct decoder_ops decoder_dbc;
 
 #endif /* M2MGWD_DECODE_H */

@@ -25,21 +25,23 @@ struct raw_decoder {
 	bool little;
 };
 
-static int raw_validate(const struct port_conf *pc, const char *file,
-			FILE *err)
+static int raw_validate(const struct port_conf *pc, const char *file, FILE *err)
 {
 	int errors = 0;
 
 	for (const struct conf_kv *kv = pc->opts; kv; kv = kv->next) {
 		if (!strcmp(kv->key, "byte_order")) {
-			if (strcmp(kv->value, "big") && strcmp(kv->value, "little")) {
-				fprintf(err, "%s:%d: byte_order must be big or little, not \"%s\"\n",
+			if (strcmp(kv->value, "big") &&
+			    strcmp(kv->value, "little")) {
+				fprintf(err,
+					"%s:%d: byte_order must be big or little, not \"%s\"\n",
 					file, kv->line, kv->value);
 				errors++;
 			}
 			continue;
 		}
-		fprintf(err, "%s:%d: unknown key \"%s\" in [port %s] (decoder raw)\n",
+		fprintf(err,
+			"%s:%d: unknown key \"%s\" in [port %s] (decoder raw)\n",
 			file, kv->line, kv->key, pc->name);
 		errors++;
 	}

@@ -22,11 +22,10 @@ char *encode_mark_historical(const char *payload, size_t len)
 		return NULL;
 	if (cJSON_IsArray(root))
 		target = cJSON_GetArrayItem(root, 0);
+	/* Already flagged (replayed twice) is fine as it is. */
 	if (cJSON_IsObject(target) &&
-	    !cJSON_HasObjectItem(target, "historical") &&
-	    cJSON_AddTrueToObject(target, "historical"))
-		out = cJSON_PrintUnformatted(root);
-	else if (cJSON_IsObject(target))
+	    (cJSON_HasObjectItem(target, "historical") ||
+	     cJSON_AddTrueToObject(target, "historical")))
 		out = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
 	return out;

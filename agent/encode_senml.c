@@ -10,7 +10,8 @@
  * cJSON has no base64 and this is ten lines, so it is written here. */
 static void base64url(char *out, const uint8_t *in, size_t n)
 {
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	static const char tab[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 	size_t i;
 
 	for (i = 0; i + 2 < n; i += 3) {

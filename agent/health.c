@@ -4,7 +4,9 @@
 #include "log.h"
 
 const char *const health_names[] = {
-	[H_IDLE] = "idle", [H_OK] = "ok", [H_DOWN] = "down",
+	[H_IDLE] = "idle",
+	[H_OK] = "ok",
+	[H_DOWN] = "down",
 	[H_STALLED] = "stalled",
 };
 

@@ -11,13 +11,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum health_state { H_IDLE, H_OK, H_DOWN, H_STALLED };
+enum health_state {
+	H_IDLE,
+	H_OK,
+	H_DOWN,
+	H_STALLED
+};
 
 struct stage_health {
 	const char *name;
 	enum health_state state;
-	uint64_t progress;	/* last value seen */
-	double since;		/* when progress last moved */
+	uint64_t progress; /* last value seen */
+	double since;	   /* when progress last moved */
 	uint64_t stalls;
 };
 

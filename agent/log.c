@@ -12,7 +12,7 @@ int log_max_level = LOG_LVL_INFO;
 static int log_journal;
 
 static const char *const level_names[] = {
-	[LOG_LVL_ERR] = "error", [LOG_LVL_WARN] = "warn",
+	[LOG_LVL_ERR] = "error",     [LOG_LVL_WARN] = "warn",
 	[LOG_LVL_NOTICE] = "notice", [LOG_LVL_INFO] = "info",
 	[LOG_LVL_DEBUG] = "debug",
 };

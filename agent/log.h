@@ -27,9 +27,9 @@ void log_msg(int level, const char *fmt, ...)
 #define log_warn(...)	log_msg(LOG_LVL_WARN, __VA_ARGS__)
 #define log_notice(...) log_msg(LOG_LVL_NOTICE, __VA_ARGS__)
 #define log_info(...)	log_msg(LOG_LVL_INFO, __VA_ARGS__)
-#define log_debug(...)                                   \
-	do {                                             \
-		if (log_max_level >= LOG_LVL_DEBUG)      \
+#define log_debug(...)                                       \
+	do {                                                 \
+		if (log_max_level >= LOG_LVL_DEBUG)          \
 			log_msg(LOG_LVL_DEBUG, __VA_ARGS__); \
 	} while (0)
 

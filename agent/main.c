@@ -50,7 +50,8 @@ static void drain_cb(struct ev_loop *loop, ev_timer *w, int revents)
 			idle = false;
 	if (idle || now_mono() >= ag->drain_deadline) {
 		if (!idle)
-			log_warn("drain: timeout; undelivered messages stay in the spool");
+			log_warn(
+				"drain: timeout; undelivered messages stay in the spool");
 		finish(ag);
 	}
 }
@@ -133,8 +134,9 @@ static void tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	if (ag->src && health_check(&ag->h_source, ag->frames_in,
 				    ag->src->waiting(ag->src), false, now, t))
 		ag->src->kick(ag->src);
-	if (health_check(&ag->h_aggregate, agg_stats(ag->agg)->reports +
-				    agg_stats(ag->agg)->suppressed,
+	if (health_check(&ag->h_aggregate,
+			 agg_stats(ag->agg)->reports +
+				 agg_stats(ag->agg)->suppressed,
 			 agg_overdue(ag->agg, now) > 0, false, now, t))
 		agg_flush(ag->agg);
 	/* Reports of windows closed above still need their batch commit. */
@@ -154,7 +156,8 @@ static void tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 static int spool_list(const char *dir)
 {
-	struct spool_conf sc = { .dir = dir, .max_bytes = UINT64_MAX,
+	struct spool_conf sc = { .dir = dir,
+				 .max_bytes = UINT64_MAX,
 				 .segment_bytes = 1 << 30 };
 	char err[512];
 	struct spool *sp = spool_open(&sc, err, sizeof(err));
@@ -194,7 +197,8 @@ static void usage(FILE *f)
 		"usage: m2mgwd [-c FILE] [-t] [-v LEVEL]\n"
 		"       m2mgwd --spool-list DIR\n"
 		"       m2mgwd --version\n"
-		"  -c, --config FILE   configuration (default " DEFAULT_CONF ")\n"
+		"  -c, --config FILE   configuration (default " DEFAULT_CONF
+		")\n"
 		"  -t, --test          check the configuration and exit (0 good, 2 bad)\n"
 		"  -v, --log-level L   error, warn, notice, info, debug (overrides the file)\n"
 		"      --spool-list DIR  print the undelivered messages of a spool\n");
@@ -219,8 +223,12 @@ int main(int argc, char **argv)
 	log_init();
 	while ((c = getopt_long(argc, argv, "c:tv:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c': ag.conf_path = optarg; break;
-		case 't': test = 1; break;
+		case 'c':
+			ag.conf_path = optarg;
+			break;
+		case 't':
+			test = 1;
+			break;
 		case 'v':
 			level = log_level_parse(optarg);
 			if (level < 0) {
@@ -234,8 +242,12 @@ int main(int argc, char **argv)
 			return 0;
 		case 'S':
 			return spool_list(optarg);
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind != argc) {

@@ -20,9 +20,12 @@
 #include "output.h"
 
 const char *const drop_names[DROP__MAX] = {
-	[DROP_RING_FULL] = "ring_full", [DROP_UNKNOWN_PORT] = "unknown_port",
-	[DROP_DECODE] = "decode", [DROP_ENCODE] = "encode",
-	[DROP_SPOOL_FULL] = "spool_full", [DROP_SPOOL_OLDEST] = "spool_oldest",
+	[DROP_RING_FULL] = "ring_full",
+	[DROP_UNKNOWN_PORT] = "unknown_port",
+	[DROP_DECODE] = "decode",
+	[DROP_ENCODE] = "encode",
+	[DROP_SPOOL_FULL] = "spool_full",
+	[DROP_SPOOL_OLDEST] = "spool_oldest",
 	[DROP_SPOOL_ERROR] = "spool_error",
 	[DROP_SPOOL_CORRUPT] = "spool_corrupt",
 };
@@ -78,7 +81,8 @@ char *metrics_text(struct agent *ag)
 	struct buf b = { 0 };
 	uint64_t ring_drops = ag->src ? ag->src->dropped(ag->src) : 0;
 
-	metric(&b, "frames_in_total", "counter", "Frames read from the source.");
+	metric(&b, "frames_in_total", "counter",
+	       "Frames read from the source.");
 	bprintf(&b, "m2mgwd_frames_in_total %llu\n",
 		(unsigned long long)ag->frames_in);
 	metric(&b, "port_frames_total", "counter", "Frames per port.");
@@ -96,7 +100,8 @@ char *metrics_text(struct agent *ag)
 	       "Windows held back by deadband or on_change.");
 	bprintf(&b, "m2mgwd_suppressed_total %llu\n",
 		(unsigned long long)as->suppressed);
-	metric(&b, "dropped_total", "counter", "Frames or messages dropped, by reason.");
+	metric(&b, "dropped_total", "counter",
+	       "Frames or messages dropped, by reason.");
 	for (int i = 0; i < DROP__MAX; i++) {
 		uint64_t v = ag->drops[i];
 
@@ -111,17 +116,21 @@ char *metrics_text(struct agent *ag)
 		bprintf(&b, "m2mgwd_dropped_total{reason=\"%s\"} %llu\n",
 			drop_names[i], (unsigned long long)v);
 	}
-	metric(&b, "published_total", "counter", "Messages handed to the broker.");
+	metric(&b, "published_total", "counter",
+	       "Messages handed to the broker.");
 	for (struct output *o = ag->outputs; o; o = o->next)
-		bprintf(&b, "m2mgwd_published_total{output=\"%s\"} %llu\n"
+		bprintf(&b,
+			"m2mgwd_published_total{output=\"%s\"} %llu\n"
 			"m2mgwd_published_total{output=\"%s\",historical=\"1\"} %llu\n",
 			o->oc->name, (unsigned long long)o->published,
 			o->oc->name, (unsigned long long)o->hist_published);
-	metric(&b, "acked_total", "counter", "Messages acknowledged by the broker.");
+	metric(&b, "acked_total", "counter",
+	       "Messages acknowledged by the broker.");
 	for (struct output *o = ag->outputs; o; o = o->next)
 		bprintf(&b, "m2mgwd_acked_total{output=\"%s\"} %llu\n",
 			o->oc->name, (unsigned long long)o->acked);
-	metric(&b, "spool_records", "gauge", "Undelivered messages in the spool.");
+	metric(&b, "spool_records", "gauge",
+	       "Undelivered messages in the spool.");
 	for (struct output *o = ag->outputs; o; o = o->next)
 		bprintf(&b, "m2mgwd_spool_records{output=\"%s\"} %llu\n",
 			o->oc->name,
@@ -131,29 +140,37 @@ char *metrics_text(struct agent *ag)
 		bprintf(&b, "m2mgwd_spool_bytes{output=\"%s\"} %llu\n",
 			o->oc->name,
 			(unsigned long long)spool_stats(o->sp)->bytes);
-	metric(&b, "broker_connected", "gauge", "1 while connected to the broker.");
+	metric(&b, "broker_connected", "gauge",
+	       "1 while connected to the broker.");
 	for (struct output *o = ag->outputs; o; o = o->next)
-		bprintf(&b, "m2mgwd_broker_connected{output=\"%s\",state=\"%s\"} %d\n",
+		bprintf(&b,
+			"m2mgwd_broker_connected{output=\"%s\",state=\"%s\"} %d\n",
 			o->oc->name, o->ops->state(o), o->ops->connected(o));
 	metric(&b, "broker_connect_failures_total", "counter",
 	       "Failed connection attempts (auth = refused credentials).");
 	for (struct output *o = ag->outputs; o; o = o->next)
-		bprintf(&b, "m2mgwd_broker_connect_failures_total{output=\"%s\"} %llu\n"
+		bprintf(&b,
+			"m2mgwd_broker_connect_failures_total{output=\"%s\"} %llu\n"
 			"m2mgwd_broker_connect_failures_total{output=\"%s\",cause=\"auth\"} %llu\n",
 			o->oc->name, (unsigned long long)o->connect_failures,
 			o->oc->name, (unsigned long long)o->auth_failures);
-	metric(&b, "stage_stalls_total", "counter", "Stalls detected per stage.");
-	bprintf(&b, "m2mgwd_stage_stalls_total{stage=\"source\"} %llu\n"
+	metric(&b, "stage_stalls_total", "counter",
+	       "Stalls detected per stage.");
+	bprintf(&b,
+		"m2mgwd_stage_stalls_total{stage=\"source\"} %llu\n"
 		"m2mgwd_stage_stalls_total{stage=\"aggregate\"} %llu\n",
 		(unsigned long long)ag->h_source.stalls,
 		(unsigned long long)ag->h_aggregate.stalls);
 	for (struct output *o = ag->outputs; o; o = o->next)
-		bprintf(&b, "m2mgwd_stage_stalls_total{stage=\"spool\",output=\"%s\"} %llu\n"
+		bprintf(&b,
+			"m2mgwd_stage_stalls_total{stage=\"spool\",output=\"%s\"} %llu\n"
 			"m2mgwd_stage_stalls_total{stage=\"output\",output=\"%s\"} %llu\n",
 			o->oc->name, (unsigned long long)o->h_spool.stalls,
 			o->oc->name, (unsigned long long)o->h_send.stalls);
-	metric(&b, "reloads_total", "counter", "Configuration reloads (SIGHUP).");
-	bprintf(&b, "m2mgwd_reloads_total %llu\nm2mgwd_reloads_total{result=\"failed\"} %llu\n",
+	metric(&b, "reloads_total", "counter",
+	       "Configuration reloads (SIGHUP).");
+	bprintf(&b,
+		"m2mgwd_reloads_total %llu\nm2mgwd_reloads_total{result=\"failed\"} %llu\n",
 		(unsigned long long)ag->reloads,
 		(unsigned long long)ag->reload_failures);
 	return b.p;
@@ -247,7 +264,8 @@ struct metrics_http *metrics_http_start(struct agent *ag, const char *listen,
 		return NULL;
 	if (sscanf(listen, "%63[^:]:%u", host, &port) != 2 || port > 65535 ||
 	    inet_pton(AF_INET, host, &sin.sin_addr) != 1) {
-		snprintf(err, n, "metrics_listen \"%s\": want IPv4:PORT", listen);
+		snprintf(err, n, "metrics_listen \"%s\": want IPv4:PORT",
+			 listen);
 		free(m);
 		return NULL;
 	}
@@ -257,7 +275,8 @@ struct metrics_http *metrics_http_start(struct agent *ag, const char *listen,
 				handle, m, MHD_OPTION_SOCK_ADDR, &sin,
 				MHD_OPTION_CONNECTION_TIMEOUT, 10U,
 				MHD_OPTION_END);
-	info = m->d ? MHD_get_daemon_info(m->d, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
+	info = m->d ? MHD_get_daemon_info(m->d, MHD_DAEMON_INFO_EPOLL_FD) :
+		      NULL;
 	if (!info) {
 		snprintf(err, n, "metrics: cannot listen on %s: %s", listen,
 			 strerror(errno));

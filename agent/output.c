@@ -17,13 +17,14 @@ static void flush_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	output_commit(o);
 }
 
-struct output *output_new(struct agent *ag, struct output_conf *oc,
-			  char *err, size_t n)
+struct output *output_new(struct agent *ag, struct output_conf *oc, char *err,
+			  size_t n)
 {
 	struct output *o = calloc(1, sizeof(*o));
 	char dir[4096];
 	struct spool_conf sc = {
-		.dir = dir, .max_bytes = ag->conf->spool_max,
+		.dir = dir,
+		.max_bytes = ag->conf->spool_max,
 		.segment_bytes = ag->conf->spool_segment,
 		.policy = ag->conf->spool_policy,
 	};
@@ -68,8 +69,8 @@ void output_free(struct output *o)
 int output_submit(struct output *o, const char *topic, const char *payload,
 		  size_t len)
 {
-	int rc = spool_append(o->sp, topic, payload, len,
-			      !o->ops->connected(o));
+	int rc =
+		spool_append(o->sp, topic, payload, len, !o->ops->connected(o));
 
 	if (rc == -ENOSPC) {
 		o->ag->drops[DROP_SPOOL_FULL]++;
@@ -115,8 +116,8 @@ bool output_health(struct output *o, double now)
 	const struct spool_stats *st = spool_stats(o->sp);
 	double t = o->ag->conf->stall_timeout;
 	bool stalled = false;
-	unsigned int queued = spool_queued(o->sp, false) +
-			      spool_queued(o->sp, true);
+	unsigned int queued =
+		spool_queued(o->sp, false) + spool_queued(o->sp, true);
 
 	if (health_check(&o->h_spool, st->commits, spool_pending(o->sp) > 0,
 			 false, now, t)) {

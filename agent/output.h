@@ -41,14 +41,14 @@ struct output {
 	const struct output_ops *ops;
 	void *priv;
 	struct spool *sp;
-	ev_timer flush;			/* commits a partial batch */
+	ev_timer flush; /* commits a partial batch */
 	struct stage_health h_spool, h_send;
 	uint64_t submitted, published, hist_published, acked;
 	uint64_t connects, connect_failures, auth_failures;
 };
 
-struct output *output_new(struct agent *ag, struct output_conf *oc,
-			  char *err, size_t n);
+struct output *output_new(struct agent *ag, struct output_conf *oc, char *err,
+			  size_t n);
 void output_free(struct output *o);
 /* A report's message: append to the spool (not yet accepted). */
 int output_submit(struct output *o, const char *topic, const char *payload,

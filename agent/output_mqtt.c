@@ -28,15 +28,22 @@
 #include "log.h"
 #include "output.h"
 
-enum mq_state { MQ_DISCONNECTED, MQ_CONNECTING, MQ_CONNECTED, MQ_CLOSING };
+enum mq_state {
+	MQ_DISCONNECTED,
+	MQ_CONNECTING,
+	MQ_CONNECTED,
+	MQ_CLOSING
+};
 
 static const char *const mq_state_names[] = {
-	[MQ_DISCONNECTED] = "disconnected", [MQ_CONNECTING] = "connecting",
-	[MQ_CONNECTED] = "connected", [MQ_CLOSING] = "closing",
+	[MQ_DISCONNECTED] = "disconnected",
+	[MQ_CONNECTING] = "connecting",
+	[MQ_CONNECTED] = "connected",
+	[MQ_CLOSING] = "closing",
 };
 
 struct inflight {
-	int mid;			/* 0: free slot */
+	int mid; /* 0: free slot */
 	struct spool_rec *rec;
 };
 
@@ -45,13 +52,13 @@ struct mqtt {
 	struct mosquitto *mosq;
 	enum mq_state state;
 	ev_io rd, wr;
-	ev_timer misc;			/* loop_misc, connect timeout */
-	ev_timer retry;			/* reconnect backoff */
-	ev_timer pace;			/* historical rate limit */
+	ev_timer misc;	/* loop_misc, connect timeout */
+	ev_timer retry; /* reconnect backoff */
+	ev_timer pace;	/* historical rate limit */
 	double connect_started;
 	unsigned int attempts;
-	bool lost;			/* set by callbacks */
-	bool kick;			/* set by callbacks: publish more */
+	bool lost; /* set by callbacks */
+	bool kick; /* set by callbacks: publish more */
 	struct inflight *fl;
 	unsigned int nfl, cap;
 	double tokens, refilled;
@@ -140,12 +147,14 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc, int flags,
 	(void)flags;
 	(void)props;
 	if (rc) {
-		const char *why = oc->protocol == 5 ? mosquitto_reason_string(rc) :
-						      mosquitto_connack_string(rc);
+		const char *why = oc->protocol == 5 ?
+					  mosquitto_reason_string(rc) :
+					  mosquitto_connack_string(rc);
 
 		o->connect_failures++;
-		if ((oc->protocol == 5 && (rc == MQTT_RC_BAD_USERNAME_OR_PASSWORD ||
-					   rc == MQTT_RC_NOT_AUTHORIZED)) ||
+		if ((oc->protocol == 5 &&
+		     (rc == MQTT_RC_BAD_USERNAME_OR_PASSWORD ||
+		      rc == MQTT_RC_NOT_AUTHORIZED)) ||
 		    (oc->protocol != 5 && (rc == 4 || rc == 5)))
 			o->auth_failures++;
 		log_err("mqtt %s: broker %s:%d refused the connection: %s (code %d)%s",
@@ -187,7 +196,7 @@ static void on_publish(struct mosquitto *mosq, void *obj, int mid, int rc,
 	(void)mosq;
 	(void)props;
 	if (!f)
-		return;		/* the status message */
+		return; /* the status message */
 	if (rc >= 0x80) {
 		/* MQTT 5 PUBACK with a failure reason: not delivered. */
 		log_warn("mqtt %s: broker refused message: %s", m->o->oc->name,
@@ -253,8 +262,9 @@ static void misc_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		return;
 	if (m->state == MQ_CONNECTING &&
 	    now_mono() - m->connect_started > m->o->oc->keepalive) {
-		log_warn("mqtt %s: no CONNACK from %s:%d in %d s", m->o->oc->name,
-			 m->o->oc->host, m->o->oc->port, m->o->oc->keepalive);
+		log_warn("mqtt %s: no CONNACK from %s:%d in %d s",
+			 m->o->oc->name, m->o->oc->host, m->o->oc->port,
+			 m->o->oc->keepalive);
 		m->lost = true;
 		settle(m, MOSQ_ERR_SUCCESS);
 		return;
@@ -290,8 +300,8 @@ static int mq_connect(struct mqtt *m)
 	if (oc->username &&
 	    mosquitto_username_pw_set(m->mosq, oc->username, oc->password))
 		return -EINVAL;
-	if (oc->status_topic &&
-	    mosquitto_will_set(m->mosq, oc->status_topic, 7, "offline", 1, true))
+	if (oc->status_topic && mosquitto_will_set(m->mosq, oc->status_topic, 7,
+						   "offline", 1, true))
 		return -EINVAL;
 	if (oc->tls_ca || oc->tls_cert) {
 		rc = mosquitto_tls_set(m->mosq, oc->tls_ca, NULL, oc->tls_cert,
@@ -305,11 +315,13 @@ static int mq_connect(struct mqtt *m)
 	}
 	m->state = MQ_CONNECTING;
 	m->connect_started = now_mono();
-	rc = mosquitto_connect_async(m->mosq, oc->host, oc->port, oc->keepalive);
+	rc = mosquitto_connect_async(m->mosq, oc->host, oc->port,
+				     oc->keepalive);
 	if (rc != MOSQ_ERR_SUCCESS) {
 		log_warn("mqtt %s: connect to %s:%d: %s", oc->name, oc->host,
-			 oc->port, rc == MOSQ_ERR_ERRNO ? strerror(errno) :
-							  mosquitto_strerror(rc));
+			 oc->port,
+			 rc == MOSQ_ERR_ERRNO ? strerror(errno) :
+						mosquitto_strerror(rc));
 		m->o->connect_failures++;
 		return -ECONNREFUSED;
 	}
@@ -383,7 +395,8 @@ static void pump(struct mqtt *m)
 			continue;
 		}
 		if (rc) {
-			log_err("mqtt %s: spool read: %s", oc->name, strerror(-rc));
+			log_err("mqtt %s: spool read: %s", oc->name,
+				strerror(-rc));
 			return;
 		}
 		if (hist) {

@@ -31,7 +31,8 @@ static void on_report(void *ctx, const struct report *r)
 	if (!o)
 		return;
 	payload = encode_report(o->oc->encoding, r);
-	if (!payload || topic_expand(topic, sizeof(topic), o->oc->topic, r) < 0) {
+	if (!payload ||
+	    topic_expand(topic, sizeof(topic), o->oc->topic, r) < 0) {
 		ag->drops[DROP_ENCODE]++;
 		free(payload);
 		return;
@@ -201,7 +202,8 @@ int pipeline_reload(struct agent *ag, struct agent_conf *nc)
 	    (nc->replay_file && old->replay_file &&
 	     strcmp(nc->replay_file, old->replay_file)) ||
 	    strcmp(nc->spool_dir, old->spool_dir))
-		log_warn("reload: [source] and [spool] dir changes take effect at restart");
+		log_warn(
+			"reload: [source] and [spool] dir changes take effect at restart");
 	if (ports_build(ag, nc, &ports, &nports))
 		return -EINVAL;
 	if (ag->src && ag->src->ports_changed &&

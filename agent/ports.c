@@ -62,9 +62,11 @@ static int port_one(struct m2mgw_genl *g, struct port_rt *rt, char *err,
 	rc = m2mgw_genl_port_get(g, 0, pc->name, &got);
 	if (!rc) {
 		if (got.type != (uint32_t)pc->type) {
-			snprintf(err, n, "port %s exists in the module as a %s port, the config says %s",
-				 pc->name, m2mgw_port_type_name(got.type),
-				 m2mgw_port_type_name((uint32_t)pc->type));
+			snprintf(
+				err, n,
+				"port %s exists in the module as a %s port, the config says %s",
+				pc->name, m2mgw_port_type_name(got.type),
+				m2mgw_port_type_name((uint32_t)pc->type));
 			return -EEXIST;
 		}
 		rt->port_id = got.id;
@@ -75,7 +77,27 @@ static int port_one(struct m2mgw_genl *g, struct port_rt *rt, char *err,
 			M2MGW_PORT_SET(&req, M2MGW_A_FILTERS);
 			rc = m2mgw_genl_port_set(g, &req);
 			if (rc) {
-				snprintf(err, n, "port %s: setting filters: %s%s%s",
+				snprintf(err, n,
+					 "port %s: setting filters: %s%s%s",
+					 pc->name, strerror(-rc),
+					 m2mgw_genl_errmsg(g)[0] ? ": " : "",
+					 m2mgw_genl_errmsg(g));
+				return rc;
+			}
+		}
+		if (pc->type == M2MGW_PORT_SERIAL && pc->framing_given) {
+			/* An existing serial port (e.g. attached by TIOCSETD)
+			 * gets the framing the config asks for. */
+			port_req(pc, &req);
+			req.attrs = 0;
+			M2MGW_PORT_SET(&req, M2MGW_A_PORT_NAME);
+			M2MGW_PORT_SET(&req, M2MGW_A_SERIAL_FRAMING);
+			M2MGW_PORT_SET(&req, M2MGW_A_SERIAL_FRAMING_ARG);
+			M2MGW_PORT_SET(&req, M2MGW_A_SERIAL_MAXLEN);
+			rc = m2mgw_genl_port_set(g, &req);
+			if (rc) {
+				snprintf(err, n,
+					 "port %s: setting framing: %s%s%s",
 					 pc->name, strerror(-rc),
 					 m2mgw_genl_errmsg(g)[0] ? ": " : "",
 					 m2mgw_genl_errmsg(g));
@@ -93,7 +115,8 @@ static int port_one(struct m2mgw_genl *g, struct port_rt *rt, char *err,
 		return rc;
 	}
 	if (!pc->create) {
-		snprintf(err, n, "port %s does not exist in the module (create = no)",
+		snprintf(err, n,
+			 "port %s does not exist in the module (create = no)",
 			 pc->name);
 		return -ENOENT;
 	}
@@ -112,16 +135,15 @@ static int port_one(struct m2mgw_genl *g, struct port_rt *rt, char *err,
 	return 0;
 }
 
-int ports_setup(struct port_rt *ports, unsigned int nports, char *err,
-		size_t n)
+int ports_setup(struct port_rt *ports, unsigned int nports, char *err, size_t n)
 {
 	struct m2mgw_genl g;
 	int rc;
 
 	rc = m2mgw_genl_open(&g);
 	if (rc) {
-		snprintf(err, n, "netlink: family \"%s\": %s%s", M2MGW_GENL_NAME,
-			 strerror(-rc),
+		snprintf(err, n, "netlink: family \"%s\": %s%s",
+			 M2MGW_GENL_NAME, strerror(-rc),
 			 rc == -ENOENT ? " (is the m2mgw module loaded?)" : "");
 		return rc;
 	}

@@ -30,13 +30,13 @@ struct replay {
 	FILE *f;
 	ev_timer timer;
 	unsigned long lineno;
-	double t0_log, t0_wall;		/* real-time pacing */
+	double t0_log, t0_wall; /* real-time pacing */
 	bool have_pending;
 	char pending_if[IFNAMSIZ];
-	struct {
-		struct m2mgw_rec h;
-		struct canfd_frame cf;
-	} rec;
+	/* One record: header then a CAN (FD) frame, 8-byte aligned. */
+	uint8_t recbuf[M2MGW_REC_HDR_LEN + CANFD_MTU]
+		__attribute__((aligned(8)));
+	struct m2mgw_rec *rec; /* = recbuf */
 	struct port_seq *seqs;
 	uint64_t lines, bad;
 };
@@ -56,14 +56,16 @@ static int hexval(char c)
 static int parse_line(struct replay *r, const char *line, double *t)
 {
 	char ifname[IFNAMSIZ + 1], frame[300], *hash, *p;
-	struct canfd_frame *cf = &r->rec.cf;
+	struct canfd_frame *cf =
+		(struct canfd_frame *)(r->recbuf + M2MGW_REC_HDR_LEN);
 	unsigned long long sec, usec;
 	unsigned long id;
 	int idlen, n;
 	bool fd = false;
 
 	if (sscanf(line, " (%llu.%llu) %16s %299s", &sec, &usec, ifname,
-		   frame) != 4 || strlen(ifname) >= IFNAMSIZ)
+		   frame) != 4 ||
+	    strlen(ifname) >= IFNAMSIZ)
 		return -EINVAL;
 	hash = strchr(frame, '#');
 	if (!hash)
@@ -73,7 +75,7 @@ static int parse_line(struct replay *r, const char *line, double *t)
 	id = strtoul(frame, &p, 16);
 	if (*p || (idlen != 3 && idlen != 8))
 		return -EINVAL;
-	memset(&r->rec, 0, sizeof(r->rec));
+	memset(r->recbuf, 0, sizeof(r->recbuf));
 	cf->can_id = (canid_t)id;
 	if (idlen == 8 && !(id & CAN_ERR_FLAG))
 		cf->can_id |= CAN_EFF_FLAG;
@@ -91,16 +93,18 @@ static int parse_line(struct replay *r, const char *line, double *t)
 	for (n = 0; *p; n++, p += 2) {
 		if (*p == '.')
 			p++;
-		if (n >= (fd ? CANFD_MAX_DLEN : CAN_MAX_DLEN) ||
-		    hexval(p[0]) < 0 || hexval(p[1]) < 0)
+		int hi = hexval(p[0]), lo = hi < 0 ? -1 : hexval(p[1]);
+
+		if (n >= (fd ? CANFD_MAX_DLEN : CAN_MAX_DLEN) || hi < 0 ||
+		    lo < 0)
 			return -EINVAL;
-		cf->data[n] = (uint8_t)(hexval(p[0]) << 4 | hexval(p[1]));
+		cf->data[n] = (uint8_t)(hi << 4 | lo);
 	}
 	cf->len = (uint8_t)n;
-	r->rec.h.type = fd ? M2MGW_REC_CANFD : M2MGW_REC_CAN;
-	r->rec.h.len = M2MGW_REC_HDR_LEN + (fd ? CANFD_MTU : CAN_MTU);
-	r->rec.h.flags = M2MGW_RECF_TS_SKB;
-	r->rec.h.tstamp_ns = sec * 1000000000ull + usec * 1000ull;
+	r->rec->type = fd ? M2MGW_REC_CANFD : M2MGW_REC_CAN;
+	r->rec->len = M2MGW_REC_HDR_LEN + (fd ? CANFD_MTU : CAN_MTU);
+	r->rec->flags = M2MGW_RECF_TS_SKB;
+	r->rec->tstamp_ns = sec * 1000000000ull + usec * 1000ull;
 	strcpy(r->pending_if, ifname);
 	*t = (double)sec + (double)usec / 1e6;
 	return 0;
@@ -127,9 +131,9 @@ static void deliver(struct replay *r)
 {
 	struct port_rt *port = pipeline_port_by_ifname(r->ag, r->pending_if);
 
-	r->rec.h.seq = next_seq(r, r->pending_if);
-	r->rec.h.port_id = port ? port->port_id : 0;
-	pipeline_record(r->ag, port, &r->rec.h);
+	r->rec->seq = next_seq(r, r->pending_if);
+	r->rec->port_id = port ? port->port_id : 0;
+	pipeline_record(r->ag, port, r->rec);
 	r->have_pending = false;
 }
 
@@ -151,9 +155,10 @@ static void replay_cb(struct ev_loop *loop, ev_timer *w, int revents)
 					r->t0_wall = 0;
 					continue;
 				}
-				log_notice("replay: end of %s after %llu frames",
-					   r->ag->conf->replay_file,
-					   (unsigned long long)r->lines);
+				log_notice(
+					"replay: end of %s after %llu frames",
+					r->ag->conf->replay_file,
+					(unsigned long long)r->lines);
 				r->base.eof = true;
 				pipeline_batch_end(r->ag);
 				return;
@@ -164,8 +169,9 @@ static void replay_cb(struct ev_loop *loop, ev_timer *w, int revents)
 			if (parse_line(r, line, &t)) {
 				r->bad++;
 				r->ag->drops[DROP_DECODE]++;
-				log_warn("replay: %s:%lu: not a candump -L line",
-					 r->ag->conf->replay_file, r->lineno);
+				log_warn(
+					"replay: %s:%lu: not a candump -L line",
+					r->ag->conf->replay_file, r->lineno);
 				continue;
 			}
 			r->lines++;
@@ -243,6 +249,7 @@ struct source *source_replay_new(struct agent *ag, char *err, size_t n)
 		return NULL;
 	}
 	r->ag = ag;
+	r->rec = (struct m2mgw_rec *)r->recbuf;
 	r->base.kind = "replay";
 	r->base.waiting = replay_waiting;
 	r->base.dropped = replay_dropped;

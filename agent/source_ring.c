@@ -22,7 +22,7 @@ struct ring_src {
 	struct agent *ag;
 	struct m2mgw_ring ring;
 	ev_io io;
-	ev_idle more;		/* a batch was full: continue next turn */
+	ev_idle more; /* a batch was full: continue next turn */
 	uint64_t dropped_seen;
 };
 
@@ -41,8 +41,9 @@ static void drain(struct ring_src *r)
 	uint64_t d = m2mgw_ring_dropped(&r->ring);
 
 	if (d != r->dropped_seen) {
-		log_warn("ring: %llu records lost because the ring was full (ring_size too small or agent too slow)",
-			 (unsigned long long)(d - r->dropped_seen));
+		log_warn(
+			"ring: %llu records lost because the ring was full (ring_size too small or agent too slow)",
+			(unsigned long long)(d - r->dropped_seen));
 		r->dropped_seen = d;
 	}
 	if (n > 0)
@@ -134,9 +135,11 @@ struct source *source_ring_new(struct agent *ag, char *err, size_t n)
 		return NULL;
 	rc = m2mgw_ring_open(&r->ring, NULL, ag->conf->ring_size);
 	if (rc) {
-		snprintf(err, n, "ring: %s: %s%s", M2MGW_DEV_PATH, strerror(-rc),
+		snprintf(err, n, "ring: %s: %s%s", M2MGW_DEV_PATH,
+			 strerror(-rc),
 			 rc == -ENOENT ? " (is the m2mgw module loaded?)" :
-			 rc == -EACCES ? " (is the agent in group m2mgw?)" : "");
+			 rc == -EACCES ? " (is the agent in group m2mgw?)" :
+					 "");
 		free(r);
 		return NULL;
 	}

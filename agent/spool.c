@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Disk store-and-forward queue; the format and guarantees are in spool.h. */
+/*
+ * Disk store-and-forward queue: append, commit, send, ack.  The format
+ * and guarantees are in spool.h; opening and crash recovery are in
+ * spool_recover.c.
+ */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,62 +18,9 @@
 #include "config.h"
 #include "log.h"
 #include "spool.h"
+#include "spool_int.h"
 
-#define SPOOL_MAGIC 0x50533232u	/* "22SP" little endian */
-#define ACK_BYTE 0xac
-#define REC_MAX (16u << 20)
-
-struct disk_hdr {
-	uint32_t magic;
-	uint32_t len;		/* bytes after the header */
-	uint64_t seq;
-	uint32_t crc;		/* over the header (crc, acked = 0) and data */
-	uint8_t acked;		/* ACK_BYTE once delivered; not in the CRC */
-	uint8_t flags;
-	uint16_t topic_len;
-};
-_Static_assert(sizeof(struct disk_hdr) == 24, "spool header layout");
-
-enum { R_PENDING, R_QUEUED, R_INFLIGHT };
-
-struct segment;
-
-struct spool_rec {
-	struct spool_rec *prev, *next;	/* in a queue while R_QUEUED */
-	struct segment *seg;		/* NULL once dropped while in flight */
-	uint64_t seq;
-	uint32_t off, len;
-	uint32_t idx;			/* in seg->recs */
-	uint8_t state;
-	bool hist;
-};
-
-struct segment {
-	struct segment *next;
-	uint64_t first_seq;
-	int fd;
-	uint64_t size;
-	unsigned int live;		/* records not yet acked/dropped */
-	struct spool_rec **recs;
-	uint32_t nrecs, cap;
-};
-
-struct rec_queue {
-	struct spool_rec *head, *tail;
-	unsigned int n;
-};
-
-struct spool {
-	struct spool_conf conf;
-	int dirfd;
-	struct segment *segs, *active;	/* oldest first; active is last */
-	bool dir_dirty;			/* a segment was created: fsync dir */
-	uint64_t next_seq;
-	struct rec_queue pending, live, hist;
-	struct spool_stats st;
-};
-
-static void q_push(struct rec_queue *q, struct spool_rec *r)
+void q_push(struct rec_queue *q, struct spool_rec *r)
 {
 	r->next = NULL;
 	r->prev = q->tail;
@@ -124,7 +75,7 @@ static struct rec_queue *rec_queue(struct spool *sp, struct spool_rec *r)
 	return NULL;
 }
 
-static uint32_t rec_crc(const struct disk_hdr *h, const void *data)
+uint32_t rec_crc(const struct disk_hdr *h, const void *data)
 {
 	struct disk_hdr c = *h;
 	uLong crc;
@@ -135,7 +86,7 @@ static uint32_t rec_crc(const struct disk_hdr *h, const void *data)
 	return (uint32_t)crc32(crc, data, h->len);
 }
 
-static int seg_add_rec(struct segment *s, struct spool_rec *r)
+int seg_add_rec(struct segment *s, struct spool_rec *r)
 {
 	if (s->nrecs == s->cap) {
 		uint32_t cap = s->cap ? 2 * s->cap : 64;
@@ -158,7 +109,7 @@ static void seg_name(char *buf, size_t n, uint64_t seq)
 	snprintf(buf, n, "%016llx.seg", (unsigned long long)seq);
 }
 
-static void seg_delete(struct spool *sp, struct segment *s)
+void seg_delete(struct spool *sp, struct segment *s)
 {
 	struct segment **pp;
 	char name[32];
@@ -284,8 +235,11 @@ int spool_append(struct spool *sp, const char *topic, const void *payload,
 {
 	size_t tlen = strlen(topic);
 	struct disk_hdr h = {
-		.magic = SPOOL_MAGIC, .len = (uint32_t)(tlen + len),
-		.seq = sp->next_seq, .flags = hist, .topic_len = (uint16_t)tlen,
+		.magic = SPOOL_MAGIC,
+		.len = (uint32_t)(tlen + len),
+		.seq = sp->next_seq,
+		.flags = hist,
+		.topic_len = (uint16_t)tlen,
 	};
 	uint64_t need = sizeof(h) + tlen + len;
 	struct iovec iov[3];
@@ -294,7 +248,8 @@ int spool_append(struct spool *sp, const char *topic, const void *payload,
 	ssize_t w;
 	int err;
 
-	if (tlen > UINT16_MAX || need > REC_MAX || need > sp->conf.segment_bytes)
+	if (tlen > UINT16_MAX || need > REC_MAX ||
+	    need > sp->conf.segment_bytes)
 		return -EMSGSIZE;
 	while (sp->st.bytes + need > sp->conf.max_bytes) {
 		if (sp->conf.policy == SPOOL_STOP_ACCEPTING || !sp->segs ||
@@ -393,7 +348,8 @@ void spool_ack(struct spool *sp, struct spool_rec *r)
 		 * Not fsync'd: after kill -9 the page cache has it; after
 		 * a power cut the record is merely sent again. */
 		if (pwrite(r->seg->fd, &ack, 1,
-			   (off_t)(r->off + offsetof(struct disk_hdr, acked))) != 1)
+			   (off_t)(r->off +
+				   offsetof(struct disk_hdr, acked))) != 1)
 			log_warn("spool: cannot mark record %llu acked: %s",
 				 (unsigned long long)r->seq, strerror(errno));
 		sp->st.acked++;
@@ -403,7 +359,7 @@ void spool_ack(struct spool *sp, struct spool_rec *r)
 
 void spool_requeue(struct spool *sp, struct spool_rec *r)
 {
-	if (!r->seg) {		/* dropped (drop-oldest) while in flight */
+	if (!r->seg) { /* dropped (drop-oldest) while in flight */
 		sp->st.records--;
 		free(r);
 		return;
@@ -455,178 +411,6 @@ int spool_read(struct spool *sp, struct spool_rec *r, void **buf,
 	*payload = (const char *)data + sizeof(h) + h.topic_len;
 	*len = h.len - h.topic_len;
 	return 0;
-}
-
-/* Scan one segment at open; returns 0 or -errno. */
-static int seg_recover(struct spool *sp, const char *name, uint64_t first,
-		       bool last)
-{
-	struct segment *s = calloc(1, sizeof(*s));
-	struct stat stb;
-	uint8_t *buf = NULL;
-	uint64_t off = 0;
-
-	if (!s)
-		return -ENOMEM;
-	s->first_seq = first;
-	s->fd = openat(sp->dirfd, name, O_RDWR | O_CLOEXEC);
-	if (s->fd < 0 || fstat(s->fd, &stb))
-		goto err;
-	buf = malloc((size_t)stb.st_size + 1);
-	if (!buf || pread(s->fd, buf, (size_t)stb.st_size, 0) != stb.st_size)
-		goto err;
-	while (off + sizeof(struct disk_hdr) <= (uint64_t)stb.st_size) {
-		struct disk_hdr h;
-		struct spool_rec *r;
-
-		memcpy(&h, buf + off, sizeof(h));
-		if (h.magic != SPOOL_MAGIC || h.len > REC_MAX ||
-		    off + sizeof(h) + h.len > (uint64_t)stb.st_size)
-			break;
-		if (rec_crc(&h, buf + off + sizeof(h)) != h.crc ||
-		    h.topic_len > h.len) {
-			log_err("spool: %s: record at offset %llu fails its CRC; skipped",
-				name, (unsigned long long)off);
-			sp->st.corrupt++;
-		} else if (h.acked != ACK_BYTE) {
-			r = calloc(1, sizeof(*r));
-			if (!r || seg_add_rec(s, r)) {
-				free(r);
-				goto err;
-			}
-			r->seq = h.seq;
-			r->off = (uint32_t)off;
-			r->len = h.len;
-			r->hist = true;
-			r->state = R_QUEUED;
-			q_push(&sp->hist, r);
-			sp->st.records++;
-			sp->st.recovered++;
-		}
-		if (h.seq >= sp->next_seq)
-			sp->next_seq = h.seq + 1;
-		off += sizeof(h) + h.len;
-	}
-	if (off < (uint64_t)stb.st_size) {
-		/* A torn write at the end (crash mid-append) or garbage: the
-		 * records before it are kept, the rest cannot be trusted. */
-		log_warn("spool: %s: %llu bytes after offset %llu are %s; cut off",
-			 name, (unsigned long long)(stb.st_size - off),
-			 (unsigned long long)off,
-			 last ? "a torn record" : "unreadable");
-		if (!last)
-			sp->st.corrupt++;
-		if (ftruncate(s->fd, (off_t)off))
-			goto err;
-	}
-	free(buf);
-	s->size = off;
-	sp->st.bytes += off;
-	if (sp->segs) {
-		struct segment *t = sp->segs;
-
-		while (t->next)
-			t = t->next;
-		t->next = s;
-	} else {
-		sp->segs = s;
-	}
-	if (!s->live)
-		seg_delete(sp, s);
-	return 0;
-err:
-	log_err("spool: %s: %s", name, strerror(errno));
-	free(buf);
-	if (s->fd >= 0)
-		close(s->fd);
-	free(s->recs);
-	free(s);
-	return -EIO;
-}
-
-/* mkdir -p: the spool lives in [spool] dir/OUTPUT. */
-static int mkdir_p(const char *dir)
-{
-	char path[4096], *p;
-
-	if (strlen(dir) >= sizeof(path))
-		return -1;
-	strcpy(path, dir);
-	for (p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0700) && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return mkdir(path, 0700) && errno != EEXIST ? -1 : 0;
-}
-
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-struct spool *spool_open(const struct spool_conf *c, char *err, size_t errlen)
-{
-	struct spool *sp = calloc(1, sizeof(*sp));
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-	DIR *d;
-
-	if (!sp)
-		return NULL;
-	err[0] = '\0';
-	sp->conf = *c;
-	sp->next_seq = 1;
-	if (mkdir_p(c->dir)) {
-		snprintf(err, errlen, "spool: mkdir %s: %s", c->dir,
-			 strerror(errno));
-		free(sp);
-		return NULL;
-	}
-	sp->dirfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	d = sp->dirfd >= 0 ? fdopendir(dup(sp->dirfd)) : NULL;
-	if (!d) {
-		snprintf(err, errlen, "spool: open %s: %s", c->dir,
-			 strerror(errno));
-		if (sp->dirfd >= 0)
-			close(sp->dirfd);
-		free(sp);
-		return NULL;
-	}
-	while ((de = readdir(d))) {
-		size_t l = strlen(de->d_name);
-
-		if (l != 20 || strcmp(de->d_name + 16, ".seg") ||
-		    strspn(de->d_name, "0123456789abcdef") != 16)
-			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			names = realloc(names, cap * sizeof(*names));
-		}
-		names[n++] = strdup(de->d_name);
-	}
-	closedir(d);
-	if (n)
-		qsort(names, n, sizeof(*names), name_cmp);
-	for (size_t i = 0; i < n; i++) {
-		uint64_t first = strtoull(names[i], NULL, 16);
-
-		if (seg_recover(sp, names[i], first, i == n - 1) && !err[0])
-			snprintf(err, errlen, "spool: cannot recover %s/%s",
-				 c->dir, names[i]);
-		if (first >= sp->next_seq)
-			sp->next_seq = first + 1;
-		free(names[i]);
-	}
-	free(names);
-	if (sp->st.recovered)
-		log_notice("spool: %llu undelivered records recovered from %s",
-			   (unsigned long long)sp->st.recovered, c->dir);
-	return sp;
 }
 
 void spool_close(struct spool *sp)

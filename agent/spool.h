@@ -44,20 +44,20 @@ struct spool_conf {
 	const char *dir;
 	uint64_t max_bytes;
 	uint64_t segment_bytes;
-	int policy;		/* enum spool_policy */
+	int policy; /* enum spool_policy */
 };
 
 struct spool_stats {
-	uint64_t appended;	/* records written */
-	uint64_t accepted;	/* records made durable */
-	uint64_t acked;		/* records delivered and removed */
-	uint64_t dropped_full;	/* refused: stop-accepting */
+	uint64_t appended;	 /* records written */
+	uint64_t accepted;	 /* records made durable */
+	uint64_t acked;		 /* records delivered and removed */
+	uint64_t dropped_full;	 /* refused: stop-accepting */
 	uint64_t dropped_oldest; /* deleted undelivered: drop-oldest */
-	uint64_t corrupt;	/* CRC or format errors found */
-	uint64_t recovered;	/* records found at open */
-	uint64_t records;	/* undelivered records now */
-	uint64_t bytes;		/* bytes of segment files now */
-	uint64_t commits;	/* fsync batches */
+	uint64_t corrupt;	 /* CRC or format errors found */
+	uint64_t recovered;	 /* records found at open */
+	uint64_t records;	 /* undelivered records now */
+	uint64_t bytes;		 /* bytes of segment files now */
+	uint64_t commits;	 /* fsync batches */
 };
 
 struct spool;

@@ -120,9 +120,9 @@ static void print_log(const struct m2mgw_rec *rec, const struct m2mgw_port *p,
 	if (rec->type != M2MGW_REC_CAN && rec->type != M2MGW_REC_CANFD)
 		return;
 	memset(&cf, 0, sizeof(cf));
-	memcpy(&cf, rec->data, rec->type == M2MGW_REC_CAN ?
-				       sizeof(struct can_frame) :
-				       sizeof(struct canfd_frame));
+	memcpy(&cf, rec->data,
+	       rec->type == M2MGW_REC_CAN ? sizeof(struct can_frame) :
+					    sizeof(struct canfd_frame));
 	format_can_log(&cf, rec->type == M2MGW_REC_CANFD, buf, sizeof(buf));
 	printf("(%s) %s %s\n", ts, p->ifname[0] ? p->ifname : p->name, buf);
 }
@@ -163,8 +163,9 @@ static int on_rec(void *ctx, const struct m2mgw_rec *rec)
 			break;
 		default:
 			/* CAN XL and future types: the raw payload. */
-			out_str("type", "  type", rec->type == M2MGW_REC_CANXL ?
-							   "canxl" : "unknown");
+			out_str("type", "  type",
+				rec->type == M2MGW_REC_CANXL ? "canxl" :
+							       "unknown");
 			print_serial(rec->data, plen);
 			break;
 		}
@@ -193,7 +194,8 @@ static int parse_args(struct dump *d, int argc, char **argv, int *first)
 		if (!strcmp(argv[i], "-n")) {
 			if (++i == argc ||
 			    parse_u32(argv[i], 1, UINT32_MAX, &d->left))
-				return usage_error(cmd, "-n needs a positive COUNT");
+				return usage_error(cmd,
+						   "-n needs a positive COUNT");
 		} else if (!strcmp(argv[i], "-L")) {
 			d->log = true;
 		} else if (argv[i][0] == '-') {
@@ -213,7 +215,7 @@ static int parse_args(struct dump *d, int argc, char **argv, int *first)
 
 int cmd_dump(int argc, char **argv)
 {
-	static struct dump d;
+	struct dump d = { 0 };
 	struct m2mgw_ring r = { .fd = -1 };
 	struct sigaction sa;
 	struct m2mgw_genl g;
@@ -232,7 +234,8 @@ int cmd_dump(int argc, char **argv)
 		}
 		if (argv[i][0] == '-')
 			continue;
-		if ((err = nl_port_lookup(&g, cmd, argv[i], &d.ports[d.n_ports])))
+		if ((err = nl_port_lookup(&g, cmd, argv[i],
+					  &d.ports[d.n_ports])))
 			goto out;
 		d.n_ports++;
 	}

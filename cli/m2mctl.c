@@ -20,11 +20,13 @@ static int cmd_help(int argc, char **argv);
 
 static const struct subcommand commands[] = {
 	{ "port", cmd_port, "Add, delete, change and show ports", help_port },
-	{ "monitor", cmd_monitor, "Print port events as they happen", help_monitor },
+	{ "monitor", cmd_monitor, "Print port events as they happen",
+	  help_monitor },
 	{ "dump", cmd_dump, "Print captured frames (candump-like)", help_dump },
 	{ "send", cmd_send, "Send one frame on a port", help_send },
 	{ "stats", cmd_stats, "Show the counters of every port", help_stats },
-	{ "version", cmd_version, "Show CLI, module and uapi versions", help_version },
+	{ "version", cmd_version, "Show CLI, module and uapi versions",
+	  help_version },
 	{ "help", cmd_help, "Show this help", NULL },
 	{ NULL, NULL, NULL, NULL }
 };
@@ -64,8 +66,9 @@ int main(int argc, char **argv)
 		case 'h':
 			return cmd_help(0, NULL);
 		default:
-			return usage_error(NULL, "unknown option '-%c' (see '%s help')",
-					   optopt, prog);
+			return usage_error(
+				NULL, "unknown option '-%c' (see '%s help')",
+				optopt, prog);
 		}
 	}
 	out_init(stdout, opts.json, opts.pretty);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "m2mctl.h"
@@ -30,11 +31,16 @@ static void on_signal(int sig)
 static const char *event_name(uint8_t c)
 {
 	switch (c) {
-	case M2MGW_CMD_PORT_NEW: return "new";
-	case M2MGW_CMD_PORT_DEL: return "del";
-	case M2MGW_CMD_PORT_STATE: return "state";
-	case M2MGW_CMD_DROP: return "drop";
-	default: return "unknown";
+	case M2MGW_CMD_PORT_NEW:
+		return "new";
+	case M2MGW_CMD_PORT_DEL:
+		return "del";
+	case M2MGW_CMD_PORT_STATE:
+		return "state";
+	case M2MGW_CMD_DROP:
+		return "drop";
+	default:
+		return "unknown";
 	}
 }
 
@@ -47,7 +53,8 @@ static int on_event(void *ctx, uint8_t c, const struct m2mgw_port *p)
 	if (c == M2MGW_CMD_DROP) {
 		out_u64("id", " port %llu", p->id);
 		out_str("name", " %s", p->name);
-		out_str("reason", " %s", m2mgw_drop_reason_name(p->drop_reason));
+		out_str("reason", " %s",
+			m2mgw_drop_reason_name(p->drop_reason));
 		out_u64("count", " %llu", p->drop_count);
 		out_text("\n");
 	} else {
@@ -82,8 +89,9 @@ int cmd_monitor(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "-n")) {
 		if (parse_u32(argv[2], 1, UINT32_MAX, &m.left))
-			return usage_error(cmd, "COUNT '%s' is not a positive number",
-					   argv[2]);
+			return usage_error(
+				cmd, "COUNT '%s' is not a positive number",
+				argv[2]);
 	} else if (argc != 1) {
 		return usage_error(cmd, "unexpected argument '%s'", argv[1]);
 	}
@@ -108,11 +116,19 @@ int cmd_monitor(int argc, char **argv)
 			goto out;
 		}
 		err = m2mgw_genl_recv_events(&g, true);
+		if (err == -ENOBUFS) {
+			/* Keep going, but say so: lines are missing here. */
+			fprintf(stderr,
+				"%s: %s: events lost (receive buffer overrun)\n",
+				prog, cmd);
+			continue;
+		}
 		if (err) {
 			err = kernel_error(&g, cmd, err);
 			goto out;
 		}
 	}
+	err = EXIT_OK;
 out:
 	m2mgw_genl_close(&g);
 	return err;

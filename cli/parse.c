@@ -122,8 +122,8 @@ void format_can_filter(const struct can_filter *f, char *buf, size_t len)
 			 f->can_mask & CAN_EFF_MASK);
 }
 
-static const uint8_t fd_lens[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8,
-				   12, 16, 20, 24, 32, 48, 64 };
+static const uint8_t fd_lens[] = { 0, 1,  2,  3,  4,  5,  6,  7,
+				   8, 12, 16, 20, 24, 32, 48, 64 };
 
 static int valid_fd_len(unsigned int len)
 {
@@ -206,13 +206,27 @@ static int unescape(const char **sp, uint8_t *out)
 	uint32_t v;
 
 	switch (*s) {
-	case 'n': *out = '\n'; break;
-	case 'r': *out = '\r'; break;
-	case 't': *out = '\t'; break;
-	case '0': *out = '\0'; break;
-	case '\\': *out = '\\'; break;
-	case '"': *out = '"'; break;
-	case '\'': *out = '\''; break;
+	case 'n':
+		*out = '\n';
+		break;
+	case 'r':
+		*out = '\r';
+		break;
+	case 't':
+		*out = '\t';
+		break;
+	case '0':
+		*out = '\0';
+		break;
+	case '\\':
+		*out = '\\';
+		break;
+	case '"':
+		*out = '"';
+		break;
+	case '\'':
+		*out = '\'';
+		break;
 	case 'x':
 		if (hex_digits(s + 1, 2, &v) < 0)
 			return -EINVAL;
@@ -279,15 +293,15 @@ int parse_byte(const char *s, uint32_t *out)
 	return parse_u32(s, 0, 255, out);
 }
 
-void format_can_log(const struct canfd_frame *cf, int fd, char *buf,
-		    size_t len)
+void format_can_log(const struct canfd_frame *cf, int fd, char *buf, size_t len)
 {
 	size_t off;
 	int i;
 
 	if (cf->can_id & CAN_ERR_FLAG)
 		off = (size_t)snprintf(buf, len, "%08X#",
-				       cf->can_id & (CAN_ERR_MASK | CAN_ERR_FLAG));
+				       cf->can_id &
+					       (CAN_ERR_MASK | CAN_ERR_FLAG));
 	else if (cf->can_id & CAN_EFF_FLAG)
 		off = (size_t)snprintf(buf, len, "%08X#",
 				       cf->can_id & CAN_EFF_MASK);

@@ -18,8 +18,10 @@ const char help_port[] =
 static const struct subcommand port_cmds[] = {
 	{ "add", cmd_port_add, "create a CAN or serial port", help_port_add },
 	{ "del", cmd_port_del, "destroy a port", help_port_del },
-	{ "set", cmd_port_set, "change filters, framing, enable", help_port_set },
-	{ "show", cmd_port_show, "list ports with their counters", help_port_show },
+	{ "set", cmd_port_set, "change filters, framing, enable",
+	  help_port_set },
+	{ "show", cmd_port_show, "list ports with their counters",
+	  help_port_show },
 	{ NULL, NULL, NULL, NULL }
 };
 

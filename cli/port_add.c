@@ -25,21 +25,22 @@ int cmd_port_add(int argc, char **argv)
 	int i, err;
 
 	if (argc < 3)
-		return usage_error(cmd, "expected 'can IFNAME' or 'serial TTY'");
+		return usage_error(cmd,
+				   "expected 'can IFNAME' or 'serial TTY'");
 	dev = argv[2];
 	if (!strcmp(argv[1], "can")) {
 		req.type = M2MGW_PORT_CAN;
 		if (!*dev || strlen(dev) >= sizeof(req.ifname))
 			return usage_error(cmd, "bad interface name '%s'", dev);
-		strcpy(req.ifname, dev);
+		snprintf(req.ifname, sizeof(req.ifname), "%s", dev);
 		M2MGW_PORT_SET(&req, M2MGW_A_IFNAME);
 	} else if (!strcmp(argv[1], "serial")) {
 		req.type = M2MGW_PORT_SERIAL;
 		if (!strncmp(dev, "/dev/", 5))
 			dev += 5;
-		if (!*dev || strlen(dev) >= sizeof(req.tty) || strchr(dev, '/'))
+		if (!*dev || strlen(dev) >= sizeof(req.tty))
 			return usage_error(cmd, "bad tty name '%s'", argv[2]);
-		strcpy(req.tty, dev);
+		snprintf(req.tty, sizeof(req.tty), "%s", dev);
 		M2MGW_PORT_SET(&req, M2MGW_A_TTY);
 	} else {
 		return usage_error(cmd, "unknown port type '%s' (can, serial)",
@@ -49,8 +50,10 @@ int cmd_port_add(int argc, char **argv)
 
 	for (i = 3; i < argc; i++) {
 		err = port_arg(cmd, argc, argv, &i, &req);
-		if (err == PORT_ARG_UNKNOWN || M2MGW_PORT_HAS(&req, M2MGW_A_PORT_ID))
-			return usage_error(cmd, "unknown argument '%s'", argv[i]);
+		if (err == PORT_ARG_UNKNOWN ||
+		    M2MGW_PORT_HAS(&req, M2MGW_A_PORT_ID))
+			return usage_error(cmd, "unknown argument '%s'",
+					   argv[i]);
 		if (err)
 			return err;
 	}
@@ -61,7 +64,7 @@ int cmd_port_add(int argc, char **argv)
 		return usage_error(cmd, "serial ports need 'baud N'");
 	if (!M2MGW_PORT_HAS(&req, M2MGW_A_PORT_NAME)) {
 		/* The name defaults to the device name, as documented. */
-		strcpy(req.name, dev);
+		snprintf(req.name, sizeof(req.name), "%s", dev);
 		M2MGW_PORT_SET(&req, M2MGW_A_PORT_NAME);
 	}
 

@@ -27,7 +27,8 @@ int cmd_port_set(int argc, char **argv)
 		err = port_arg(cmd, argc, argv, &i, &req);
 		if (err == PORT_ARG_UNKNOWN ||
 		    M2MGW_PORT_HAS(&req, M2MGW_A_PORT_NAME))
-			return usage_error(cmd, "unknown argument '%s'", argv[i]);
+			return usage_error(cmd, "unknown argument '%s'",
+					   argv[i]);
 		if (err)
 			return err;
 	}

@@ -52,7 +52,8 @@ void print_port_stats(const struct m2mgw_port *p, int level)
 	uint64_t drops = 0;
 	unsigned int i;
 
-	for (i = M2MGW_STATS_A_DROP_RING_FULL; i <= M2MGW_STATS_A_DROP_OVERRUN; i++)
+	for (i = M2MGW_STATS_A_DROP_RING_FULL; i <= M2MGW_STATS_A_DROP_OVERRUN;
+	     i++)
 		drops += s[i];
 	out_obj_begin("stats");
 	out_text("\n    rx");

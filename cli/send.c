@@ -36,7 +36,7 @@ int cmd_send(int argc, char **argv)
 
 	if (argc != 3)
 		return usage_error(cmd, argc < 3 ? "expected PORT FRAME" :
-					"too many arguments");
+						   "too many arguments");
 	/* Check the syntax for either port type before asking the kernel. */
 	can_err = parse_can_frame(argv[2], &cf, &is_fd);
 	ser_len = parse_serial_data(argv[2], serial, sizeof(serial));
@@ -50,18 +50,23 @@ int cmd_send(int argc, char **argv)
 		goto out;
 	if (port.type == M2MGW_PORT_CAN) {
 		if (can_err) {
-			err = usage_error(cmd, "bad CAN frame '%s' (cansend syntax: 123#DEADBEEF)",
-					  argv[2]);
+			err = usage_error(
+				cmd,
+				"bad CAN frame '%s' (cansend syntax: 123#DEADBEEF)",
+				argv[2]);
 			goto out;
 		}
 		len = m2mgw_rec_build(buf, sizeof(buf), port.id,
 				      is_fd ? M2MGW_REC_CANFD : M2MGW_REC_CAN,
-				      &cf, is_fd ? sizeof(struct canfd_frame) :
-						   sizeof(struct can_frame));
+				      &cf,
+				      is_fd ? sizeof(struct canfd_frame) :
+					      sizeof(struct can_frame));
 	} else {
 		if (ser_len < 0) {
-			err = usage_error(cmd, "bad serial data '%s' (hex bytes or a quoted string)",
-					  argv[2]);
+			err = usage_error(
+				cmd,
+				"bad serial data '%s' (hex bytes or a quoted string)",
+				argv[2]);
 			goto out;
 		}
 		len = m2mgw_rec_build(buf, sizeof(buf), port.id,

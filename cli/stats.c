@@ -31,7 +31,8 @@ int cmd_stats(int argc, char **argv)
 		if (!strcmp(argv[i], "-s"))
 			opts.stats++;
 		else
-			return usage_error(cmd, "unexpected argument '%s'", argv[i]);
+			return usage_error(cmd, "unexpected argument '%s'",
+					   argv[i]);
 	}
 	if ((err = nl_open(&g)))
 		return err;

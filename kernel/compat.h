@@ -27,4 +27,19 @@ static inline void m2mgw_vm_flags_clear(struct vm_area_struct *vma,
 }
 #endif
 
+/* --- serial (line discipline) block, owned by serial.c ------------- */
+/*
+ * M2MGW_HAVE_LDISC_U8_FLAGS (Kbuild probe): 6.6 made
+ * tty_ldisc_ops::receive_buf() take u8 flags and a size_t count (6.1:
+ * const char *fp, int count); the data pointer is u8 in both.
+ */
+#ifdef M2MGW_HAVE_LDISC_U8_FLAGS
+#define M2MGW_TTY_FLAG	u8
+#define M2MGW_TTY_COUNT size_t
+#else
+#define M2MGW_TTY_FLAG	char
+#define M2MGW_TTY_COUNT int
+#endif
+/* --- end of serial block -------------------------------------------- */
+
 #endif /* _M2MGW_COMPAT_H */

@@ -9,6 +9,7 @@
 
 #include "port.h"
 #include "reader.h"
+#include "serial.h"
 
 static int __init m2mgw_init(void)
 {
@@ -20,14 +21,19 @@ static int __init m2mgw_init(void)
 	err = m2mgw_chrdev_init();
 	if (err)
 		goto err_netdev;
+	err = m2mgw_serial_init();
+	if (err)
+		goto err_chrdev;
 	/* Last: ports can be created once everything they use is ready. */
 	err = m2mgw_netlink_init();
 	if (err)
-		goto err_chrdev;
+		goto err_serial;
 	pr_info("version %s, uapi %d\n", THIS_MODULE->version,
 		M2MGW_UAPI_VERSION);
 	return 0;
 
+err_serial:
+	m2mgw_serial_exit();
 err_chrdev:
 	m2mgw_chrdev_exit();
 err_netdev:
@@ -37,6 +43,8 @@ err_netdev:
 
 static void __exit m2mgw_exit(void)
 {
+	/* First: its pending work may still send events. */
+	m2mgw_serial_exit();
 	m2mgw_netlink_exit();
 	m2mgw_port_exit();
 	m2mgw_chrdev_exit();

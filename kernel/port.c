@@ -12,6 +12,7 @@
 
 #include "port.h"
 #include "reader.h"
+#include "serial.h"
 #include "trace.h"
 
 /* Serialises every port configuration change: see port.h. */
@@ -24,8 +25,18 @@ static unsigned int m2mgw_nr_ports;
 static void m2mgw_drop_work_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(m2mgw_drop_work, m2mgw_drop_work_fn);
 
+/* The stats attribute that counts each drop reason. */
+static const u8 m2mgw_drop_attr[M2MGW_DROP_REASONS] = {
+	[M2MGW_DROP_RING_FULL] = M2MGW_STATS_A_DROP_RING_FULL,
+	[M2MGW_DROP_OVERSIZE] = M2MGW_STATS_A_DROP_OVERSIZE,
+	[M2MGW_DROP_NOMEM] = M2MGW_STATS_A_DROP_NOMEM,
+	[M2MGW_DROP_FRAMING] = M2MGW_STATS_A_DROP_FRAMING,
+	[M2MGW_DROP_OVERRUN] = M2MGW_STATS_A_DROP_OVERRUN,
+};
+
 static const struct m2mgw_port_ops *m2mgw_port_types[] = {
 	[M2MGW_PORT_CAN] = &m2mgw_can_ops,
+	[M2MGW_PORT_SERIAL] = &m2mgw_serial_ops,
 };
 
 static void m2mgw_port_free_rcu(struct rcu_head *rcu)
@@ -191,6 +202,59 @@ err_free:
 }
 
 /**
+ * m2mgw_port_new_attached() - register a port its device created.
+ * @net: the namespace it belongs to.
+ * @ops: its type.
+ * @name: its name.
+ * @priv: the type's state, owned by the port on success.
+ *
+ * For a tty given the m2mgw line discipline with TIOCSETD (serial.c):
+ * there is no request, the device is already attached.  Called with
+ * rtnl_lock() and m2mgw_ports_lock held.
+ *
+ * Return: the new port, visible to lookups, or an ERR_PTR.
+ */
+struct m2mgw_port *m2mgw_port_new_attached(struct net *net,
+					   const struct m2mgw_port_ops *ops,
+					   const char *name, void *priv)
+{
+	struct m2mgw_port *port;
+	int err;
+
+	ASSERT_RTNL();
+	lockdep_assert_held(&m2mgw_ports_lock);
+	if (m2mgw_nr_ports >= M2MGW_MAX_PORTS)
+		return ERR_PTR(-ENOSPC);
+	if (m2mgw_port_by_name(net, name))
+		return ERR_PTR(-EEXIST);
+	port = kzalloc(sizeof(*port), GFP_KERNEL_ACCOUNT);
+	if (!port)
+		return ERR_PTR(-ENOMEM);
+	port->stats = netdev_alloc_pcpu_stats(struct m2mgw_port_stats);
+	if (!port->stats) {
+		kfree(port);
+		return ERR_PTR(-ENOMEM);
+	}
+	kref_init(&port->ref);
+	port->ops = ops;
+	port->net = net;
+	port->state = M2MGW_STATE_DOWN;
+	port->enabled = true;
+	strscpy(port->name, name, sizeof(port->name));
+	port->id = m2mgw_next_id;
+	err = xa_insert(&m2mgw_ports, port->id, port, GFP_KERNEL);
+	if (err) {
+		free_percpu(port->stats);
+		kfree(port);
+		return ERR_PTR(err);
+	}
+	port->priv = priv;
+	m2mgw_next_id++;
+	m2mgw_nr_ports++;
+	return port;
+}
+
+/**
  * m2mgw_port_del() - unpublish and destroy a port.
  * @port: a registered port.
  *
@@ -204,6 +268,11 @@ void m2mgw_port_del(struct m2mgw_port *port)
 	xa_erase(&m2mgw_ports, port->id);
 	m2mgw_nr_ports--;
 	port->ops->destroy(port);
+	/*
+	 * No capture callback starts any more; wait for those still running
+	 * so that no frame of this port reaches a ring after PORT_DEL.
+	 */
+	synchronize_rcu();
 	m2mgw_readers_port_del(port->id);
 	m2mgw_port_put(port);
 }
@@ -287,13 +356,6 @@ void m2mgw_port_drop(struct m2mgw_port *port, enum m2mgw_drop_reason reason,
 void m2mgw_port_stats_sum(const struct m2mgw_port *port,
 			  u64 out[M2MGW_STATS_A_MAX + 1])
 {
-	static const u8 drop_attr[M2MGW_DROP_REASONS] = {
-		[M2MGW_DROP_RING_FULL] = M2MGW_STATS_A_DROP_RING_FULL,
-		[M2MGW_DROP_OVERSIZE] = M2MGW_STATS_A_DROP_OVERSIZE,
-		[M2MGW_DROP_NOMEM] = M2MGW_STATS_A_DROP_NOMEM,
-		[M2MGW_DROP_FRAMING] = M2MGW_STATS_A_DROP_FRAMING,
-		[M2MGW_DROP_OVERRUN] = M2MGW_STATS_A_DROP_OVERRUN,
-	};
 	u64 v[M2MGW_STATS_A_MAX + 1];
 	unsigned int start, r;
 	int cpu;
@@ -318,7 +380,8 @@ void m2mgw_port_stats_sum(const struct m2mgw_port *port,
 			v[M2MGW_STATS_A_FILTERED] =
 				u64_stats_read(&s->filtered);
 			for (r = 0; r < M2MGW_DROP_REASONS; r++)
-				v[drop_attr[r]] = u64_stats_read(&s->drops[r]);
+				v[m2mgw_drop_attr[r]] =
+					u64_stats_read(&s->drops[r]);
 		} while (u64_stats_fetch_retry(&s->syncp, start));
 		for (r = 0; r <= M2MGW_STATS_A_MAX; r++)
 			out[r] += v[r];
@@ -346,13 +409,6 @@ void m2mgw_port_capture(struct m2mgw_port *port, u16 type, u16 flags,
 
 static void m2mgw_drop_work_fn(struct work_struct *work)
 {
-	static const u8 drop_attr[M2MGW_DROP_REASONS] = {
-		[M2MGW_DROP_RING_FULL] = M2MGW_STATS_A_DROP_RING_FULL,
-		[M2MGW_DROP_OVERSIZE] = M2MGW_STATS_A_DROP_OVERSIZE,
-		[M2MGW_DROP_NOMEM] = M2MGW_STATS_A_DROP_NOMEM,
-		[M2MGW_DROP_FRAMING] = M2MGW_STATS_A_DROP_FRAMING,
-		[M2MGW_DROP_OVERRUN] = M2MGW_STATS_A_DROP_OVERRUN,
-	};
 	u64 sum[M2MGW_STATS_A_MAX + 1];
 	struct m2mgw_port *port;
 	unsigned long id;
@@ -362,7 +418,7 @@ static void m2mgw_drop_work_fn(struct work_struct *work)
 	xa_for_each(&m2mgw_ports, id, port) {
 		m2mgw_port_stats_sum(port, sum);
 		for (r = 0; r < M2MGW_DROP_REASONS; r++) {
-			u64 now = sum[drop_attr[r]];
+			u64 now = sum[m2mgw_drop_attr[r]];
 
 			if (now == port->drops_reported[r])
 				continue;
@@ -428,6 +484,27 @@ int m2mgw_port_tx(const struct m2mgw_rec *rec, u32 payload_len, bool nonblock)
 		m2mgw_port_tx_done(port, err < 0 ? 0 : err, err < 0 ? err : 0);
 	m2mgw_port_put(port);
 	return err < 0 ? err : 0;
+}
+
+/**
+ * m2mgw_port_del_net() - destroy every port of a namespace.
+ * @net: a namespace being dismantled.
+ *
+ * Ports do not hold their namespace; they must not outlive it, or a
+ * later event would be sent into freed memory.
+ */
+void m2mgw_port_del_net(struct net *net)
+{
+	struct m2mgw_port *port;
+	unsigned long id;
+
+	rtnl_lock();
+	mutex_lock(&m2mgw_ports_lock);
+	xa_for_each(&m2mgw_ports, id, port)
+		if (net_eq(port->net, net))
+			m2mgw_port_del(port);
+	mutex_unlock(&m2mgw_ports_lock);
+	rtnl_unlock();
 }
 
 /* Module exit: no netlink any more, so nothing can add ports. */

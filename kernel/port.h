@@ -103,8 +103,12 @@ extern struct mutex m2mgw_ports_lock;
 extern const struct m2mgw_port_ops m2mgw_can_ops;
 
 void m2mgw_port_exit(void);
+void m2mgw_port_del_net(struct net *net);
 
 struct m2mgw_port *m2mgw_port_new(struct genl_info *info);
+struct m2mgw_port *m2mgw_port_new_attached(struct net *net,
+					   const struct m2mgw_port_ops *ops,
+					   const char *name, void *priv);
 void m2mgw_port_del(struct m2mgw_port *port);
 struct m2mgw_port *m2mgw_port_find(struct net *net, struct genl_info *info);
 struct m2mgw_port *m2mgw_port_next(struct net *net, unsigned long *index);

@@ -203,9 +203,10 @@ int m2mgw_genl_open(struct m2mgw_genl *g)
 	}
 	fam = genl_ctrl_search_by_name(cache, name);
 	if (!fam) {
-		snprintf(g->errmsg, sizeof(g->errmsg),
-			 "generic netlink family \"%s\" not found (is the m2mgw module loaded?)",
-			 name);
+		snprintf(
+			g->errmsg, sizeof(g->errmsg),
+			"generic netlink family \"%s\" not found (is the m2mgw module loaded?)",
+			name);
 		err = -ENOENT;
 		goto err_cache;
 	}
@@ -214,14 +215,15 @@ int m2mgw_genl_open(struct m2mgw_genl *g)
 	genl_family_put(fam);
 	nl_cache_free(cache);
 	if (g->version != M2MGW_GENL_VERSION) {
-		snprintf(g->errmsg, sizeof(g->errmsg),
-			 "module speaks m2mgw netlink version %u, this tool version %u",
-			 g->version, M2MGW_GENL_VERSION);
+		snprintf(
+			g->errmsg, sizeof(g->errmsg),
+			"module speaks m2mgw netlink version %u, this tool version %u",
+			g->version, (unsigned int)M2MGW_GENL_VERSION);
 		err = -EPROTONOSUPPORT;
 		goto err_free;
 	}
-	g->events_grp = genl_ctrl_resolve_grp(g->sk, name,
-					      M2MGW_GENL_MCGRP_EVENTS);
+	g->events_grp =
+		genl_ctrl_resolve_grp(g->sk, name, M2MGW_GENL_MCGRP_EVENTS);
 	return 0;
 
 err_cache:
@@ -312,10 +314,10 @@ static int put_port(struct nl_msg *msg, const struct m2mgw_port *p)
 	struct nlattr *nest;
 	unsigned int i;
 
-#define PUT(a, fn, v) \
-	do { \
+#define PUT(a, fn, v)                                          \
+	do {                                                   \
 		if (M2MGW_PORT_HAS(p, a) && fn(msg, a, v) < 0) \
-			return -EMSGSIZE; \
+			return -EMSGSIZE;                      \
 	} while (0)
 	PUT(M2MGW_A_PORT_ID, nla_put_u32, p->id);
 	PUT(M2MGW_A_PORT_NAME, nla_put_string, p->name);
@@ -478,7 +480,8 @@ static int on_event(struct nl_msg *msg, void *arg)
 	struct m2mgw_genl *g = arg;
 	struct m2mgw_port p;
 
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, M2MGW_A_MAX, port_policy) < 0 ||
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, M2MGW_A_MAX, port_policy) <
+		    0 ||
 	    m2mgw_genl_parse_port(tb, &p) < 0)
 		return NL_SKIP; /* a malformed event is not worth dying for */
 	if (g->event_cb && g->event_cb(g->event_ctx, gh->cmd, &p))
@@ -517,5 +520,8 @@ int m2mgw_genl_recv_events(struct m2mgw_genl *g, bool nonblock)
 	err = nl_recvmsgs_default(g->sk);
 	if (err == -NLE_AGAIN)
 		return 0;
+	/* libnl reports a receive buffer overrun (ENOBUFS) as NLE_NOMEM. */
+	if (err == -NLE_NOMEM)
+		return -ENOBUFS;
 	return err < 0 ? -EIO : 0;
 }

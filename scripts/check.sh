@@ -60,6 +60,7 @@ for d in lib cli agent; do
 	[ -f "$d/Makefile" ] || continue
 	stage "host-tests-$d" 900 "$tap/host-$d*.tap" make -C "$d" TOP="$top" check
 done
+stage tests-listed 60 "$tap/listed.tap" scripts/listed.sh
 stage style 600 "$tap/style.tap" scripts/style.sh
 stage dkms 900 "$tap/dkms.tap" scripts/dkms-check.sh
 for k in "${kernels[@]}"; do

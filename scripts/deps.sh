@@ -18,7 +18,7 @@ base_pkgs="build-essential gcc make pkg-config git kmod xz-utils cpio
 	clang llvm libmosquitto-dev mosquitto mosquitto-clients
 	libcurl4-openssl-dev libcjson-dev libinih-dev libsystemd-dev
 	libmicrohttpd-dev libmodbus-dev can-utils iproute2 util-linux
-	clang-format valgrind python3
+	clang-format valgrind python3 perl
 	linux-source-6.1 linux-source-6.12"
 
 missing() {

@@ -26,6 +26,11 @@ for m in "$top"/{cli,agent,man,doc}/*.[1-8]; do
 	install -D -m 0644 "$m" "$dest$prefix/share/man/man$sec/$(basename "$m")"
 	echo "install: $prefix/share/man/man$sec/$(basename "$m")"
 done
+for c in "$top"/cli/*.bash-completion; do
+	n=$(basename "$c" .bash-completion)
+	install -D -m 0644 "$c" "$dest$prefix/share/bash-completion/completions/$n"
+	echo "install: $prefix/share/bash-completion/completions/$n"
+done
 for u in "$top"/agent/*.service; do
 	install -D -m 0644 "$u" "$dest/lib/systemd/system/$(basename "$u")"
 	echo "install: /lib/systemd/system/$(basename "$u")"

@@ -520,7 +520,11 @@ if command -v openssl >/dev/null; then
 			-keyout srv.key -out srv.csr &&
 		printf 'subjectAltName=IP:127.0.0.1\n' >san.ext &&
 		openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
-			-days 1 -extfile san.ext -out srv.pem && chmod 644 srv.key
+			-days 1 -extfile san.ext -out srv.pem && chmod 644 srv.key &&
+		openssl req -newkey rsa:2048 -nodes -subj /CN=gateway-1 \
+			-keyout cli.key -out cli.csr &&
+		openssl x509 -req -in cli.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+			-days 1 -out cli.pem
 	) >"$T/openssl.log" 2>&1
 	stop_broker
 	tport=$(free_port)
@@ -537,9 +541,55 @@ if command -v openssl >/dev/null; then
 	cat "$T/check.out"
 	stop_agent
 	stop_subs
+	# Mutual TLS: the broker demands a client certificate.
+	stop_broker
+	rm -rf "$T/spool"
+	mport2=$(free_port)
+	start_broker "$(printf 'allow_anonymous true\nlistener %s 127.0.0.1\ncafile %s\ncertfile %s\nkeyfile %s\nrequire_certificate true' \
+		"$mport2" "$T/ca.pem" "$T/srv.pem" "$T/srv.key")"
+	wait_port "$mport2"
+	start_sub mtls
+	c=$(conf mtls "output broker.port=$mport2" "output broker.tls_ca=$T/ca.pem")
+	start_agent "$c"
+	sleep 1.5
+	[ "$(grep -c '^data/' "$T/mtls.out")" = 0 ]
+	nocert=$?
+	stop_agent
+	c=$(conf mtls "output broker.port=$mport2" "output broker.tls_ca=$T/ca.pem" \
+		"output broker.tls_cert=$T/cli.pem" "output broker.tls_key=$T/cli.key")
+	start_agent "$c"
+	wait_count "$T/mtls.out" 30 10
+	check "$T/mtls.out" 30 >"$T/check.out"
+	ok $(( nocert == 0 ? $? : 1 )) "mutual TLS: refused without a client certificate, all 30 delivered with tls_cert/tls_key"
+	cat "$T/check.out"
+	stop_agent
+	stop_subs
 else
 	skip "TLS" "openssl not installed"
 fi
+
+# --- candump -L parsing: FD, remote, extended, bad and unknown lines ------
+stop_broker
+start_broker
+rm -rf "$T/spool"
+start_sub parse
+printf '%s\n' '(1700000000.000000) vcan0 123##1AABBCCDDEEFF00112233' \
+	'(1700000000.000100) vcan0 123#R' 'garbage line' \
+	'(1700000000.000200) vcan9 123#01' '(1700000000.000300) vcan0 12345678#0102' \
+	>"$T/frames.log"
+c=$(conf parse)
+start_agent "$c"
+wait_count "$T/parse.out" 2 10
+grep -q '^data/can0/123 .*"raw":"aabbccddeeff00112233"' "$T/parse.out" &&
+	grep -q '^data/can0/12345678 .*"value":258,' "$T/parse.out" &&
+	[ "$(grep -c '^data/' "$T/parse.out")" = 2 ]
+ok $? "replay: CAN FD and extended-id frames decoded, remote frame skipped"
+grep -q "frames.log:3: not a candump -L line" "$T/agent.log" &&
+	[ "$(metric 'm2mgwd_dropped_total{reason="decode"}')" = 1 ] &&
+	[ "$(metric 'm2mgwd_dropped_total{reason="unknown_port"}')" = 1 ]
+ok $? "replay: a bad line is logged with file:line and counted; an unknown interface is counted"
+stop_agent
+stop_subs
 
 # --- stall detection and the watchdog -----------------------------------
 # A "broker" that accepts the connection and never acknowledges: the

@@ -11,19 +11,19 @@
 
 static int tap_n, tap_failed;
 
-#define ok(cond, ...)                                          \
-	({                                                     \
-		int _c = !!(cond);                             \
-		printf("%sok %d ", _c ? "" : "not ", ++tap_n); \
-		printf(__VA_ARGS__);                           \
-		printf("\n");                                  \
-		if (!_c) {                                     \
-			tap_failed++;                          \
-			printf("#   failed: %s (%s:%d)\n", #cond, \
-			       __FILE__, __LINE__);            \
-		}                                              \
-		fflush(stdout);                                \
-		_c;                                            \
+#define ok(cond, ...)                                                       \
+	({                                                                  \
+		int _c = !!(cond);                                          \
+		printf("%sok %d ", _c ? "" : "not ", ++tap_n);              \
+		printf(__VA_ARGS__);                                        \
+		printf("\n");                                               \
+		if (!_c) {                                                  \
+			tap_failed++;                                       \
+			printf("#   failed: %s (%s:%d)\n", #cond, __FILE__, \
+			       __LINE__);                                   \
+		}                                                           \
+		fflush(stdout);                                             \
+		_c;                                                         \
 	})
 
 #define tap_done() (tap_failed ? 1 : 0)

@@ -27,55 +27,54 @@ static struct agent_conf *load(const char *text, char **errs)
 	return c;
 }
 
-static const char good[] =
-	"# comment\n"
-	"[agent]\n"
-	"log_level = debug\n"
-	"metrics_listen = 127.0.0.1:9108\n"
-	"stall_timeout = 2m\n"
-	"[source]\n"
-	"type = replay\n"
-	"file = /tmp/x.log\n"
-	"speed = 0\n"
-	"[spool]\n"
-	"dir = /tmp/spool\n"
-	"max_size = 8M\n"
-	"segment_size = 64k\n"
-	"policy = stop-accepting\n"
-	"flush_interval = 20ms\n"
-	"[port can0]\n"
-	"type = can\n"
-	"ifname = vcan0\n"
-	"filters = 123:7ff, ~200:700, 1abcdef0\n"
-	"decoder = raw\n"
-	"byte_order = little\n"
-	"[port gps]\n"
-	"type = serial\n"
-	"tty = ttyS1\n"
-	"baud = 9600\n"
-	"parity = even\n"
-	"framing = delimiter\n"
-	"framing_arg = 10\n"
-	"[rule temps]\n"
-	"port = can0\n"
-	"signal = 1*\n"
-	"period = 500ms\n"
-	"stats = last, min,max mean count\n"
-	"deadband = 0.5\n"
-	"output = cloud\n"
-	"[output cloud]\n"
-	"type = mqtt\n"
-	"host = 127.0.0.1\n"
-	"port = 8883\n"
-	"protocol = 5\n"
-	"encoding = senml\n"
-	"topic = site/{port}/{signal}\n"
-	"status_topic = site/status\n"
-	"qos = 0\n"
-	"retain = yes\n"
-	"username = u\n"
-	"password = p\n"
-	"replay_rate = 20\n";
+static const char good[] = "# comment\n"
+			   "[agent]\n"
+			   "log_level = debug\n"
+			   "metrics_listen = 127.0.0.1:9108\n"
+			   "stall_timeout = 2m\n"
+			   "[source]\n"
+			   "type = replay\n"
+			   "file = /tmp/x.log\n"
+			   "speed = 0\n"
+			   "[spool]\n"
+			   "dir = /tmp/spool\n"
+			   "max_size = 8M\n"
+			   "segment_size = 64k\n"
+			   "policy = stop-accepting\n"
+			   "flush_interval = 20ms\n"
+			   "[port can0]\n"
+			   "type = can\n"
+			   "ifname = vcan0\n"
+			   "filters = 123:7ff, ~200:700, 1abcdef0\n"
+			   "decoder = raw\n"
+			   "byte_order = little\n"
+			   "[port gps]\n"
+			   "type = serial\n"
+			   "tty = ttyS1\n"
+			   "baud = 9600\n"
+			   "parity = even\n"
+			   "framing = delimiter\n"
+			   "framing_arg = 10\n"
+			   "[rule temps]\n"
+			   "port = can0\n"
+			   "signal = 1*\n"
+			   "period = 500ms\n"
+			   "stats = last, min,max mean count\n"
+			   "deadband = 0.5\n"
+			   "output = cloud\n"
+			   "[output cloud]\n"
+			   "type = mqtt\n"
+			   "host = 127.0.0.1\n"
+			   "port = 8883\n"
+			   "protocol = 5\n"
+			   "encoding = senml\n"
+			   "topic = site/{port}/{signal}\n"
+			   "status_topic = site/status\n"
+			   "qos = 0\n"
+			   "retain = yes\n"
+			   "username = u\n"
+			   "password = p\n"
+			   "replay_rate = 20\n";
 
 static void test_good(void)
 {
@@ -92,36 +91,44 @@ static void test_good(void)
 	}
 	ok(errs && !errs[0], "good config prints nothing");
 	ok(c->log_level == LOG_LVL_DEBUG && c->stall_timeout == 120 &&
-	   !strcmp(c->metrics_listen, "127.0.0.1:9108"), "[agent] values");
+		   !strcmp(c->metrics_listen, "127.0.0.1:9108"),
+	   "[agent] values");
 	ok(c->source == SRC_REPLAY && c->replay_speed == 0 &&
-	   !strcmp(c->replay_file, "/tmp/x.log"), "[source] values");
+		   !strcmp(c->replay_file, "/tmp/x.log"),
+	   "[source] values");
 	ok(c->spool_max == 8 << 20 && c->spool_segment == 64 << 10 &&
-	   c->spool_policy == SPOOL_STOP_ACCEPTING &&
-	   c->spool_flush > 0.0199 && c->spool_flush < 0.0201 &&
-	   !strcmp(c->spool_dir, "/tmp/spool"), "[spool] sizes, policy, duration");
+		   c->spool_policy == SPOOL_STOP_ACCEPTING &&
+		   c->spool_flush > 0.0199 && c->spool_flush < 0.0201 &&
+		   !strcmp(c->spool_dir, "/tmp/spool"),
+	   "[spool] sizes, policy, duration");
 	pc = conf_port(c, "can0");
 	ok(pc && pc->type == M2MGW_PORT_CAN && !strcmp(pc->ifname, "vcan0") &&
-	   pc->nfilters == 3 && pc->filters[0].can_id == 0x123 &&
-	   (pc->filters[1].can_id & CAN_INV_FILTER) &&
-	   pc->filters[2].can_id == (0x1abcdef0 | CAN_EFF_FLAG),
+		   pc->nfilters == 3 && pc->filters[0].can_id == 0x123 &&
+		   (pc->filters[1].can_id & CAN_INV_FILTER) &&
+		   pc->filters[2].can_id == (0x1abcdef0 | CAN_EFF_FLAG),
 	   "CAN port and filters (plain, inverted, extended)");
 	ok(pc && pc->opts && !strcmp(pc->opts->key, "byte_order") &&
-	   pc->opts->line == 21 && !pc->opts->next,
+		   pc->opts->line == 21 && !pc->opts->next,
 	   "decoder keys kept for the decoder with their line");
 	pc = conf_port(c, "gps");
 	ok(pc && pc->type == M2MGW_PORT_SERIAL && pc->baud == 9600 &&
-	   pc->parity == M2MGW_PARITY_EVEN && pc->data_bits == 8 &&
-	   pc->framing == M2MGW_FRAMING_DELIMITER && pc->framing_arg == 10 &&
-	   !strcmp(pc->decoder, "raw"), "serial port with defaults");
+		   pc->parity == M2MGW_PARITY_EVEN && pc->data_bits == 8 &&
+		   pc->framing == M2MGW_FRAMING_DELIMITER &&
+		   pc->framing_arg == 10 && !strcmp(pc->decoder, "raw"),
+	   "serial port with defaults");
+	ok(pc && pc->framing_given && !conf_port(c, "can0")->framing_given,
+	   "framing given for the serial port only (applied when reused)");
 	rc = c->rules;
 	ok(rc && rc->period == 0.5 && rc->deadband == 0.5 &&
-	   rc->stats == (STAT_LAST | STAT_MIN | STAT_MAX | STAT_MEAN |
-			 STAT_COUNT) && rc->out == c->outputs,
+		   rc->stats == (STAT_LAST | STAT_MIN | STAT_MAX | STAT_MEAN |
+				 STAT_COUNT) &&
+		   rc->out == c->outputs,
 	   "rule values and resolved output");
 	oc = c->outputs;
 	ok(oc && oc->port == 8883 && oc->protocol == 5 &&
-	   oc->encoding == ENC_SENML && oc->qos == 0 && oc->retain &&
-	   !strcmp(oc->client_id, "m2mgwd-cloud"), "output values and default client id");
+		   oc->encoding == ENC_SENML && oc->qos == 0 && oc->retain &&
+		   !strcmp(oc->client_id, "m2mgwd-cloud"),
+	   "output values and default client id");
 	conf_free(c);
 	free(errs);
 }
@@ -144,7 +151,8 @@ static const struct bad bads[] = {
 	{ "bad port name", "[port a/b]\ntype = can\n", ":1: [port NAME]" },
 	{ "ring size not power of two", "[source]\nring_size = 5000\n",
 	  ":2: ring_size: 5000 is not a power of two" },
-	{ "size garbage", "[spool]\nmax_size = 12Q\n", ":2: max_size: \"12Q\"" },
+	{ "size garbage", "[spool]\nmax_size = 12Q\n",
+	  ":2: max_size: \"12Q\"" },
 	{ "integer out of range", "[output o]\nhost = h\nqos = 2\n",
 	  ":3: qos: \"2\" is not an integer in 0..1" },
 	{ "negative integer", "[output o]\nhost = h\nport = -1\n",
@@ -176,7 +184,8 @@ static const struct bad bads[] = {
 	  ":3: [rule r]: output \"cloud\" is not defined" },
 	{ "output without host", "[output o]\nport = 1883\n",
 	  ":1: [output o]: host = is required" },
-	{ "topic with unknown field", "[output o]\nhost = h\ntopic = a/{device}\n",
+	{ "topic with unknown field",
+	  "[output o]\nhost = h\ntopic = a/{device}\n",
 	  ":1: [output o]: topic \"a/{device}\"" },
 	{ "replay without file", "[source]\ntype = replay\n",
 	  ":1: [source] type = replay needs file =" },
@@ -238,12 +247,14 @@ static void test_parsers(void)
 	double d;
 
 	ok(!conf_parse_size("4k", &u) && u == 4096 &&
-	   !conf_parse_size("2MiB", &u) && u == 2 << 20 &&
-	   conf_parse_size("1T", &u) && conf_parse_size("", &u) &&
-	   conf_parse_size("99999999999G", &u), "size parser and its limits");
+		   !conf_parse_size("2MiB", &u) && u == 2 << 20 &&
+		   conf_parse_size("1T", &u) && conf_parse_size("", &u) &&
+		   conf_parse_size("99999999999G", &u),
+	   "size parser and its limits");
 	ok(!conf_parse_duration("250ms", &d) && d == 0.25 &&
-	   !conf_parse_duration("3", &d) && d == 3 &&
-	   conf_parse_duration("-1s", &d) && conf_parse_duration("nan", &d),
+		   !conf_parse_duration("3", &d) && d == 3 &&
+		   conf_parse_duration("-1s", &d) &&
+		   conf_parse_duration("nan", &d),
 	   "duration parser refuses negatives and NaN");
 }
 

@@ -20,11 +20,22 @@ static struct report rep(void)
 	static const uint8_t raw[] = { 0x0a, 0xff, 0x00, 0x10 };
 
 	return (struct report){
-		.rule = &rule, .port = "can0", .signal = "123", .unit = "V",
-		.stats = STAT_LAST | STAT_MIN | STAT_MAX | STAT_MEAN | STAT_COUNT,
-		.last = 10.5, .min = -1, .max = 12.25, .mean = 3.5, .count = 7,
-		.ts_ns = 1700000000123456789ull, .first_ns = 1700000000000000001ull,
-		.seq = 42, .raw = raw, .raw_len = sizeof(raw),
+		.rule = &rule,
+		.port = "can0",
+		.signal = "123",
+		.unit = "V",
+		.stats = STAT_LAST | STAT_MIN | STAT_MAX | STAT_MEAN |
+			 STAT_COUNT,
+		.last = 10.5,
+		.min = -1,
+		.max = 12.25,
+		.mean = 3.5,
+		.count = 7,
+		.ts_ns = 1700000000123456789ull,
+		.first_ns = 1700000000000000001ull,
+		.seq = 42,
+		.raw = raw,
+		.raw_len = sizeof(raw),
 	};
 }
 
@@ -49,23 +60,27 @@ static void test_json(void)
 	cJSON *o = s ? cJSON_Parse(s) : NULL;
 
 	ok(o && cJSON_IsObject(o), "JSON encoder output parses as an object");
-	ok(!strcmp(str(o, "port"), "can0") && !strcmp(str(o, "signal"), "123") &&
-	   !strcmp(str(o, "rule"), "r1") && !strcmp(str(o, "unit"), "V"),
+	ok(!strcmp(str(o, "port"), "can0") &&
+		   !strcmp(str(o, "signal"), "123") &&
+		   !strcmp(str(o, "rule"), "r1") &&
+		   !strcmp(str(o, "unit"), "V"),
 	   "JSON names: port, signal, rule, unit");
 	ok(num(o, "value") == 10.5 && num(o, "min") == -1 &&
-	   num(o, "max") == 12.25 && num(o, "mean") == 3.5 &&
-	   num(o, "count") == 7 && num(o, "seq") == 42,
+		   num(o, "max") == 12.25 && num(o, "mean") == 3.5 &&
+		   num(o, "count") == 7 && num(o, "seq") == 42,
 	   "JSON values round-trip exactly");
 	ok(!strcmp(str(o, "time"), "2023-11-14T22:13:20.123456789Z") &&
-	   fabs(num(o, "ts") - 1700000000.123457) < 1e-5,
+		   fabs(num(o, "ts") - 1700000000.123457) < 1e-5,
 	   "JSON time is the capture time to the nanosecond");
 	ok(!strcmp(str(o, "raw"), "0aff0010"), "JSON raw bytes in hex");
-	ok(!cJSON_HasObjectItem(o, "historical"), "live message not historical");
+	ok(!cJSON_HasObjectItem(o, "historical"),
+	   "live message not historical");
 	h = encode_mark_historical(s, strlen(s));
 	cJSON_Delete(o);
 	o = h ? cJSON_Parse(h) : NULL;
 	ok(o && cJSON_IsTrue(cJSON_GetObjectItem(o, "historical")) &&
-	   num(o, "value") == 10.5, "historical flag added, rest unchanged");
+		   num(o, "value") == 10.5,
+	   "historical flag added, rest unchanged");
 	cJSON_Delete(o);
 	free(h);
 	free(s);
@@ -74,9 +89,11 @@ static void test_json(void)
 	r.unit = NULL;
 	s = encode_json(&r);
 	o = cJSON_Parse(s);
-	ok(o && !cJSON_HasObjectItem(o, "min") && !cJSON_HasObjectItem(o, "count") &&
-	   !cJSON_HasObjectItem(o, "raw") && !cJSON_HasObjectItem(o, "unit") &&
-	   num(o, "value") == 10.5, "only the rule's stats are encoded");
+	ok(o && !cJSON_HasObjectItem(o, "min") &&
+		   !cJSON_HasObjectItem(o, "count") &&
+		   !cJSON_HasObjectItem(o, "raw") &&
+		   !cJSON_HasObjectItem(o, "unit") && num(o, "value") == 10.5,
+	   "only the rule's stats are encoded");
 	cJSON_Delete(o);
 	free(s);
 }
@@ -91,20 +108,25 @@ static void test_senml(void)
 	ok(a && cJSON_IsArray(a), "SenML output parses as an array (pack)");
 	first = cJSON_GetArrayItem(a, 0);
 	ok(!strcmp(str(first, "bn"), "urn:dev:m2mgw:can0:") &&
-	   fabs(num(first, "bt") - 1700000000.123457) < 1e-5 &&
-	   !strcmp(str(first, "n"), "123") && !strcmp(str(first, "u"), "V") &&
-	   num(first, "v") == 10.5, "SenML base record: bn, bt (capture time), n, u, v");
-	cJSON_ArrayForEach(e, a) {
+		   fabs(num(first, "bt") - 1700000000.123457) < 1e-5 &&
+		   !strcmp(str(first, "n"), "123") &&
+		   !strcmp(str(first, "u"), "V") && num(first, "v") == 10.5,
+	   "SenML base record: bn, bt (capture time), n, u, v");
+	cJSON_ArrayForEach(e, a)
+	{
 		const char *nm = str(e, "n");
 
 		n++;
 		/* RFC 8428 4.5.1: name characters. */
-		if (strspn(nm, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-:._/") != strlen(nm))
+		if (strspn(nm,
+			   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-:._/") !=
+		    strlen(nm))
 			names_ok = 0;
 		if (n > 1 && cJSON_HasObjectItem(e, "bn"))
 			names_ok = 0;
 	}
-	ok(n == 6 && names_ok, "SenML: 6 records, valid names, base fields once");
+	ok(n == 6 && names_ok,
+	   "SenML: 6 records, valid names, base fields once");
 	e = cJSON_GetArrayItem(a, 1);
 	ok(!strcmp(str(e, "n"), "123:min") && num(e, "v") == -1,
 	   "SenML min record");
@@ -117,9 +139,11 @@ static void test_senml(void)
 	h = encode_mark_historical(s, strlen(s));
 	cJSON_Delete(a);
 	a = h ? cJSON_Parse(h) : NULL;
-	ok(a && cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(a, 0),
-						 "historical")) &&
-	   cJSON_GetArraySize(a) == 6, "SenML historical flag on the base record");
+	ok(a &&
+		   cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(a, 0),
+						    "historical")) &&
+		   cJSON_GetArraySize(a) == 6,
+	   "SenML historical flag on the base record");
 	cJSON_Delete(a);
 	free(h);
 	free(s);
@@ -132,13 +156,15 @@ static void test_topic(void)
 	char buf[64];
 
 	ok(topic_expand(buf, sizeof(buf), "site/{port}/{signal}", &r) == 13 &&
-	   !strcmp(buf, "site/can0/123"), "topic template expands");
+		   !strcmp(buf, "site/can0/123"),
+	   "topic template expands");
 	ok(topic_expand(buf, sizeof(buf), "{rule}:{port}", &r) > 0 &&
-	   !strcmp(buf, "r1:can0"), "rule name in topic");
+		   !strcmp(buf, "r1:can0"),
+	   "rule name in topic");
 	ok(topic_expand(buf, 8, "site/{port}/{signal}", &r) == -1,
 	   "too long topic refused, not truncated");
 	ok(topic_check("a/{port}") == 0 && topic_check("a/{dev}") == -1 &&
-	   topic_check("a/+/b") == -1 && topic_check("a/#") == -1,
+		   topic_check("a/+/b") == -1 && topic_check("a/#") == -1,
 	   "template check: unknown fields and wildcards refused");
 }
 

@@ -35,8 +35,10 @@ static void rmdir_all(void)
 
 static struct spool *open_sp(uint64_t max, uint64_t seg, int policy)
 {
-	struct spool_conf c = { .dir = dir, .max_bytes = max,
-				.segment_bytes = seg, .policy = policy };
+	struct spool_conf c = { .dir = dir,
+				.max_bytes = max,
+				.segment_bytes = seg,
+				.policy = policy };
 	char err[256];
 	struct spool *sp = spool_open(&c, err, sizeof(err));
 
@@ -48,8 +50,9 @@ static struct spool *open_sp(uint64_t max, uint64_t seg, int policy)
 /* Payload of record i: recognisable, length varies with i. */
 static int payload(char *buf, size_t n, unsigned long i)
 {
-	return snprintf(buf, n, "{\"i\":%lu,\"pad\":\"%.*s\"}", i,
-			(int)(i % 50), "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+	return snprintf(
+		buf, n, "{\"i\":%lu,\"pad\":\"%.*s\"}", i, (int)(i % 50),
+		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
 }
 
 /* Pop every queued record: returns how many matched f(i) in order. */
@@ -109,7 +112,8 @@ static void test_basic(void)
 	ok(spool_pending(sp) == 1000 && spool_queued(sp, false) == 0,
 	   "appended records are pending until commit");
 	ok(spool_commit(sp) >= 0 && spool_queued(sp, false) == 1000 &&
-	   spool_stats(sp)->accepted == 1000, "commit accepts all 1000");
+		   spool_stats(sp)->accepted == 1000,
+	   "commit accepts all 1000");
 	/* Take three, requeue one (connection lost): it goes historical. */
 	{
 		struct spool_rec *a = spool_peek(sp, false);
@@ -120,7 +124,8 @@ static void test_basic(void)
 		   "requeued record moves to the historical queue");
 	}
 	n = drain_check(sp, false, &first, &last, true);
-	ok(n == 999 && first == 1 && last == 999, "live records in order with intact payloads (%d)", n);
+	ok(n == 999 && first == 1 && last == 999,
+	   "live records in order with intact payloads (%d)", n);
 	spool_close(sp);
 	sp = open_sp(1 << 20, 16 << 10, SPOOL_DROP_OLDEST);
 	ok(sp && spool_queued(sp, true) == 1 && spool_stats(sp)->recovered == 1,
@@ -153,10 +158,11 @@ static void test_full(void)
 	}
 	spool_commit(sp);
 	ok(refused > 0 && spool_stats(sp)->dropped_full == (uint64_t)refused &&
-	   spool_stats(sp)->bytes <= 64 << 10,
+		   spool_stats(sp)->bytes <= 64 << 10,
 	   "stop-accepting: %d refused and counted, size bound held", refused);
 	ok(spool_queued(sp, false) == (unsigned int)accepted &&
-	   spool_stats(sp)->dropped_oldest == 0, "stop-accepting keeps the oldest");
+		   spool_stats(sp)->dropped_oldest == 0,
+	   "stop-accepting keeps the oldest");
 	spool_close(sp);
 	rmdir_all();
 
@@ -176,9 +182,11 @@ static void test_full(void)
 		int n;
 
 		ok(st->dropped_oldest > 0 && st->dropped_full == 0 &&
-		   st->bytes <= 64 << 10 && q + st->dropped_oldest == 2000,
+			   st->bytes <= 64 << 10 &&
+			   q + st->dropped_oldest == 2000,
 		   "drop-oldest: %llu dropped and counted, %llu kept, bound held",
-		   (unsigned long long)st->dropped_oldest, (unsigned long long)q);
+		   (unsigned long long)st->dropped_oldest,
+		   (unsigned long long)q);
 		n = drain_check(sp, false, &first, &last, true);
 		ok(n == (int)q && last == 1999 && first == 2000 - q,
 		   "drop-oldest keeps the newest, in order");
@@ -221,7 +229,8 @@ static void test_corrupt(void)
 	}
 	close(fd);
 	sp = open_sp(1 << 20, 64 << 10, SPOOL_DROP_OLDEST);
-	ok(sp && spool_stats(sp)->corrupt == 1 && spool_stats(sp)->recovered == 9,
+	ok(sp && spool_stats(sp)->corrupt == 1 &&
+		   spool_stats(sp)->recovered == 9,
 	   "corrupted record detected by CRC and skipped; torn tail cut off");
 	n = drain_check(sp, true, &first, &last, true);
 	ok(n == 9 && first == 0 && last == 9, "the other 9 survive in order");
@@ -255,7 +264,8 @@ static void crash_child(int wfd, unsigned int seed)
 		if (spool_commit(sp) < 0)
 			_exit(3);
 		fprintf(w, "A %lu\n", i - 1);
-		for (int k = rand() % 15; k > 0 && (r = spool_peek(sp, false)); k--) {
+		for (int k = rand() % 15; k > 0 && (r = spool_peek(sp, false));
+		     k--) {
 			const char *t, *p;
 			void *buf;
 			size_t len;
@@ -350,7 +360,8 @@ static void test_crash(void)
 		for (; have_accepted && j <= accepted_upto; j++)
 			if (!acked[j])
 				bad++;
-		if (!bad && WIFSIGNALED(status) && spool_stats(sp)->corrupt == 0)
+		if (!bad && WIFSIGNALED(status) &&
+		    spool_stats(sp)->corrupt == 0)
 			good++;
 		else
 			printf("# round %d: %d problems (accepted up to %lu, status %d)\n",
@@ -365,7 +376,7 @@ static void test_crash(void)
 
 int main(void)
 {
-	log_max_level = LOG_LVL_ERR - 1;	/* the tests cause the errors */
+	log_max_level = LOG_LVL_ERR - 1; /* the tests cause the errors */
 	snprintf(dir, sizeof(dir), "/tmp/m2mgwd-spool-test-%d", getpid());
 	srand((unsigned int)time(NULL));
 	rmdir_all();

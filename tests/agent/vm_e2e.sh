@@ -163,4 +163,69 @@ ok $? "frames flow again after the restart"
 kill -TERM "$apid"
 wait "$apid"
 apid=
+# A simulated serial device: a pty whose slave gets the m2mgw line
+# discipline (TIOCSETD, ldattach-style), which makes the module create
+# port pts<N>; the agent reuses it, sets delimiter framing, and each
+# line written on the master side becomes one message.
+python3 - "$T" <<'EOF' &
+import fcntl, os, struct, sys, termios, time, tty
+T = sys.argv[1]
+m, s = os.openpty()
+tty.setraw(m); tty.setraw(s)
+fcntl.ioctl(s, termios.TIOCSETD, struct.pack('i', 29))
+open(T + '/pty.tmp', 'w').write('pts%s' % os.ttyname(s).rsplit('/', 1)[1])
+os.rename(T + '/pty.tmp', T + '/pty')
+while not os.path.exists(T + '/go'):
+    time.sleep(0.1)
+for i in range(5):
+    os.write(m, b'T=%d\n' % (20 + i))
+    time.sleep(0.2)
+while not os.path.exists(T + '/done'):
+    time.sleep(0.1)
+EOF
+ppid=$!
+for _ in $(seq 50); do [ -f "$T/pty" ] && break; sleep 0.1; done
+pts=$(cat "$T/pty" 2>/dev/null)
+cat >"$T/serial.conf" <<EOF
+[source]
+type = ring
+[spool]
+dir = $T/spool
+flush_interval = 10ms
+[port $pts]
+type = serial
+create = no
+framing = delimiter
+framing_arg = 10
+[rule each]
+period = 0
+[output local]
+host = 127.0.0.1
+port = $port
+topic = vm/{port}/{signal}
+replay_rate = 0
+EOF
+"$agent" -c "$T/serial.conf" >>"$T/agent.log" 2>&1 &
+apid=$!
+for _ in $(seq 50); do grep -q "port $pts: reusing" "$T/agent.log" && break; sleep 0.1; done
+sleep 0.5
+touch "$T/go"
+for _ in $(seq 100); do
+	[ "$(grep -c "^vm/$pts/data " "$T/sub.out")" -ge 5 ] && break
+	sleep 0.2
+done
+python3 - "$T/sub.out" "$pts" <<'EOF' >"$T/check.out"
+import json, sys
+got = [json.loads(l.split(' ', 1)[1]) for l in open(sys.argv[1]) if l.startswith('vm/%s/data ' % sys.argv[2])]
+want = [('T=%d\n' % (20 + i)).encode().hex() for i in range(5)]
+print('# %d serial messages: %s' % (len(got), [m['raw'] for m in got]))
+sys.exit(0 if [m['raw'] for m in got] == want and all(m['value'] == 5 for m in got) else 1)
+EOF
+ok $? "serial: 5 delimiter-framed lines from a pty -> 5 messages with the exact bytes"
+cat "$T/check.out"
+touch "$T/done"
+kill -TERM "$apid"
+wait "$apid"
+apid=
+wait "$ppid" 2>/dev/null
 exit 0

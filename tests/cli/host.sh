@@ -84,7 +84,7 @@ usage port add serial ttyS1 baud 9600 framing gap 0
 usage port add serial ttyS1 baud 9600 framing fixed 0
 usage port add serial ttyS1 baud 9600 maxlen 4097
 usage port add serial ttyS1 baud 9600 filter 123:7FF
-usage port add serial /dev/a/b baud 9600
+usage port add serial /dev/ baud 9600
 usage port del
 usage port del a b
 usage port set
@@ -112,6 +112,13 @@ usage version extra
 rc=$?
 [ $rc = 1 ] && grep -q 'cannot talk to the m2mgw module' "$tmp/err"
 ok $? "a valid command without the family fails with exit 1 and says why"
+
+# A family of another version is refused (nlctrl is version 2).
+M2MGW_GENL_FAMILY=nlctrl "$M" version >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc = 1 ] && grep -q "netlink version 2, this tool version 1" "$tmp/err" &&
+	grep -q "^m2mctl " "$tmp/out"
+ok $? "version refuses a family of another version, exit 1"
 
 # 3. help
 "$M" help >"$tmp/out" 2>&1
@@ -177,7 +184,7 @@ ok $? "print layer: every JSON value is also in the text output"
 # 5. install: binary, man page, completion under DESTDIR/PREFIX
 make -s -C "$top/cli" TOP="$top" install DESTDIR="$tmp/inst" PREFIX=/usr \
 	>/dev/null 2>&1 &&
-	[ -x "$tmp/inst/usr/sbin/m2mctl" ] &&
+	[ -x "$tmp/inst/usr/bin/m2mctl" ] &&
 	[ -s "$tmp/inst/usr/share/man/man8/m2mctl.8" ] &&
 	[ -s "$tmp/inst/usr/share/bash-completion/completions/m2mctl" ]
 ok $? "make install puts m2mctl, m2mctl.8 and the completion under DESTDIR"

@@ -22,7 +22,7 @@ static void ok(int cond, const char *fmt, const char *arg)
 
 struct frame_vec {
 	const char *in;
-	int err;	/* 0: valid */
+	int err; /* 0: valid */
 	canid_t id;
 	int fd;
 	unsigned int len;
@@ -42,23 +42,28 @@ static const struct frame_vec frames[] = {
 	{ "123#R4", 0, 0x123 | CAN_RTR_FLAG, 0, 4, "", 0, "123#R4" },
 	{ "123##1112233", 0, 0x123, 1, 3, "112233", 1, "123##1112233" },
 	{ "123##0", 0, 0x123, 1, 0, "", 0, "123##0" },
-	{ "123##3" "000102030405060708090A0B", 0, 0x123, 1, 12,
-	  "000102030405060708090A0B", 3, "123##3000102030405060708090A0B" },
+	{ "123##3"
+	  "000102030405060708090A0B",
+	  0, 0x123, 1, 12, "000102030405060708090A0B", 3,
+	  "123##3000102030405060708090A0B" },
 	{ "123#0102030405060708", 0, 0x123, 0, 8, "0102030405060708", 0,
 	  "123#0102030405060708" },
 	/* invalid */
-	{ .in = "123#010203040506070809", .err = -ERANGE },	/* 9 bytes classic */
-	{ .in = "123##1" "010203040506070809", .err = -ERANGE }, /* 9 is no FD length */
-	{ .in = "800#00", .err = -EINVAL },			/* > 0x7FF */
-	{ .in = "20000000#00", .err = -EINVAL },		/* > 29 bits */
-	{ .in = "12#00", .err = -EINVAL },			/* 2 digits */
-	{ .in = "1234#00", .err = -EINVAL },			/* 4 digits */
-	{ .in = "123#0", .err = -EINVAL },			/* half byte */
+	{ .in = "123#010203040506070809",
+	  .err = -ERANGE }, /* 9 bytes classic */
+	{ .in = "123##1"
+		"010203040506070809",
+	  .err = -ERANGE },			 /* 9 is no FD length */
+	{ .in = "800#00", .err = -EINVAL },	 /* > 0x7FF */
+	{ .in = "20000000#00", .err = -EINVAL }, /* > 29 bits */
+	{ .in = "12#00", .err = -EINVAL },	 /* 2 digits */
+	{ .in = "1234#00", .err = -EINVAL },	 /* 4 digits */
+	{ .in = "123#0", .err = -EINVAL },	 /* half byte */
 	{ .in = "123#zz", .err = -EINVAL },
 	{ .in = "123", .err = -EINVAL },
 	{ .in = "#00", .err = -EINVAL },
 	{ .in = "123#R9", .err = -EINVAL },
-	{ .in = "123##", .err = -EINVAL },			/* no flags nibble */
+	{ .in = "123##", .err = -EINVAL }, /* no flags nibble */
 	{ .in = "123##G00", .err = -EINVAL },
 	{ .in = "", .err = -EINVAL },
 };

@@ -42,7 +42,8 @@
  *
  * All mutating commands need CAP_NET_ADMIN (GENL_ADMIN_PERM).  Policies
  * are strict: an unknown attribute, a wrong type or length is refused
- * with EINVAL and an extack message naming the attribute.
+ * with EINVAL (a value or length outside its range with ERANGE) and an
+ * extack message naming the attribute.
  *
  * M2MGW_CMD_PORT_NEW  - create a port.  Required: M2MGW_A_PORT_TYPE.
  *     CAN: M2MGW_A_IFNAME (or M2MGW_A_IFINDEX); optional M2MGW_A_PORT_NAME
@@ -51,7 +52,8 @@
  *     Replies with the new port as M2MGW_CMD_PORT_NEW message.
  *     Errors: ENODEV (no such netdev/tty), EPROTOTYPE (netdev is not
  *     CAN), EEXIST (a port already captures this device, or the name is
- *     taken), EBUSY (tty in use), ENOSPC (M2MGW_MAX_PORTS reached).
+ *     taken), EBUSY (tty in use), ENOSPC (M2MGW_MAX_PORTS reached),
+ *     E2BIG (more than M2MGW_MAX_FILTERS filters; PORT_SET too).
  * M2MGW_CMD_PORT_DEL  - destroy a port, by M2MGW_A_PORT_ID or
  *     M2MGW_A_PORT_NAME.  Waits for in-flight frames.  ENOENT if unknown.
  * M2MGW_CMD_PORT_GET  - doit: one port by id or name; dumpit: all ports.
@@ -72,6 +74,49 @@
  *                         dropped for that reason since the last event).
  *                         Rate limited to one per port and reason every
  *                         M2MGW_DROP_EVENT_MS milliseconds.
+ *
+ * SERIAL PORTS
+ * ============
+ *
+ * A serial port is a tty with the m2mgw line discipline (number: module
+ * parameter "ldisc", default 29 = N_DEVELOPMENT).  Two ways to attach:
+ *
+ *   - PORT_NEW with M2MGW_A_TTY ("ttyS1", "ttyUSB0"): the module opens
+ *     the tty itself (nobody else may have it open: EBUSY), sets raw mode,
+ *     CLOCAL|CREAD and the M2MGW_A_SERIAL_* line format (defaults 9600 8N1,
+ *     raw framing, maxlen M2MGW_SERIAL_MAXLEN) and attaches.  A baud rate
+ *     the driver cannot set within 2% is EINVAL.  Pty slaves cannot be
+ *     opened this way (EIO): attach them with TIOCSETD.  PORT_DEL puts
+ *     N_TTY back and closes the tty.
+ *   - ioctl(fd, TIOCSETD, &ldisc) on a tty someone holds open
+ *     (ldattach-style): the module creates a port named after the tty
+ *     ("ttyS1", "pts3") shortly after (a PORT_NEW event; poll PORT_GET by
+ *     name), with the line format of the tty's termios (followed when it
+ *     changes) and raw framing.  Setting another line discipline, or the
+ *     final close of the tty, removes the port (PORT_DEL event); closing
+ *     a pty's master hangs its slave up first (GONE, below).  No port is
+ *     created if the name is taken (e.g. by a GONE port: delete it).
+ *
+ * A hangup (USB-serial unplugged, pty master closed) makes the port GONE
+ * either way (PORT_STATE event).  The module cannot be unloaded while a
+ * tty has its line discipline (rmmod: in use).
+ *
+ * Each frame is one M2MGW_REC_SERIAL record; rec->tstamp_ns is when its
+ * first byte reached the line discipline (M2MGW_RECF_TS_FIRST_BYTE).
+ * Bytes arrive in batches (UART FIFO, tty flip buffers): all bytes of one
+ * batch share a time, and silences shorter than the batching (about 4
+ * character times on a 16550A) cannot be seen.  Gap framing measures the
+ * silence between batches minus the wire time of the new batch's bytes
+ * at the line's baud.  Bytes with parity/framing/break errors are dropped
+ * and counted (M2MGW_STATS_A_DROP_FRAMING), overruns counted
+ * (M2MGW_STATS_A_DROP_OVERRUN); a frame longer than maxlen is dropped
+ * whole and counted (M2MGW_STATS_A_DROP_OVERSIZE) except in raw framing,
+ * where maxlen cuts chunks.  PORT_SET may change the framing, maxlen and
+ * line format at any time; a partial frame is delivered first.
+ *
+ * TX: a record's bytes go out through the tty driver in order, never
+ * interleaved with another record; with O_NONBLOCK a record that does not
+ * fit in the tty's buffer at once gives EAGAIN and nothing is written.
  *
  * RING LAYOUT
  * ===========
@@ -287,7 +332,10 @@ enum m2mgw_attr {
  * @M2MGW_FILTER_A_UNSPEC: unused.
  * @M2MGW_FILTER_A_CAN: struct can_filter (linux/can.h, 8 bytes): a frame
  *	matches when (can_id & mask) == (filter id & mask); CAN_INV_FILTER
- *	in the id inverts the match, as on CAN_RAW sockets.
+ *	in the id inverts the match, as on CAN_RAW sockets.  Error frames
+ *	(CAN_ERR_FLAG) only match a filter whose mask has CAN_ERR_FLAG, and
+ *	then when their class bits and the mask's share a bit (CAN_RAW's
+ *	error mask); a port without filters captures all of them.
  */
 enum m2mgw_filter_attr {
 	M2MGW_FILTER_A_UNSPEC,
@@ -312,7 +360,9 @@ enum m2mgw_filter_attr {
  * @M2MGW_STATS_A_DROP_FRAMING: serial bytes with parity/framing errors.
  * @M2MGW_STATS_A_DROP_OVERRUN: serial bytes lost to hardware overrun.
  * @M2MGW_STATS_A_TX_ERRORS: sends the device refused.
- * @M2MGW_STATS_A_FILTERED: frames not captured because no filter matched.
+ * @M2MGW_STATS_A_FILTERED: frames not captured because no filter matched,
+ *	where the port sees them: CAN filters run inside af_can, which hands
+ *	a port only matching frames, so CAN ports report 0.
  */
 enum m2mgw_stats_attr {
 	M2MGW_STATS_A_UNSPEC,
@@ -464,7 +514,11 @@ enum m2mgw_rec_type {
 #define M2MGW_RECF_TS_HW	 0x0002 /* skb_hwtstamps(), hardware clock */
 #define M2MGW_RECF_TS_FIRST_BYTE 0x0003 /* serial: arrival of the first byte */
 /* rec->flags: other bits */
-#define M2MGW_RECF_TX_ECHO	 0x0100 /* CAN: echo of a frame sent on this host */
+/*
+ * CAN: the frame was sent by a socket on this host (can-raw's
+ * MSG_DONTROUTE rule); frames sent through /dev/m2mgw have no socket.
+ */
+#define M2MGW_RECF_TX_ECHO	 0x0100
 #define M2MGW_RECF_ERR_FRAME	 0x0200 /* CAN error frame (CAN_ERR_FLAG) */
 
 /**
