@@ -239,9 +239,8 @@ if [ $have_bpftrace = 1 ]; then
 	bt_stop
 	cat "$T/m2mgw-wire-latency.bt.out" "$T/m2mgw-wire-latency.bt.err" > "$T/d"
 	out=$T/m2mgw-wire-latency.bt.out
-	grep -A3 '^@netdev_to_ring_ns:' "$out" | grep -q '^\[.*|@' &&
-		grep -A3 '^@stamp_to_ring_ns\[' "$out" | grep -q '^\[.*|@'
-	ok $? "m2mgw-wire-latency.bt prints netdev->ring and stamp->ring histograms" "$T/d"
+	grep -A3 '^@netdev_to_ring_ns:' "$out" | grep -q '^\[.*|@'
+	ok $? "m2mgw-wire-latency.bt prints a netdev->ring histogram" "$T/d"
 
 	bt m2mgw-ring-latency.bt
 	"$GEN" -i $IF -n 500 -r 200 > /dev/null 2>&1
@@ -260,7 +259,7 @@ import json,sys
 for p in json.load(sys.stdin):
     if p.get("name") == "tr0": print(p["stats"]["drop_ring_full"])'
 }
-"$TOPT" -j -i 1 -n 12 > "$T/top" 2> "$T/top.err" &
+"$TOPT" -j -i 1 -n 600 > "$T/top" 2> "$T/top.err" &
 tpid=$!
 for _ in $(seq 300); do [ -s "$T/top" ] && break; sleep 0.1; done
 small_reader && kill -STOP "${pids[-1]}"
@@ -268,8 +267,11 @@ before=$(ring_full)
 "$GEN" -i $IF -n 3000 -r 1000 > "$T/gen" 2>&1
 sleep 0.5
 after=$(ring_full)
-kill -CONT "${pids[-1]}"; kill "${pids[-1]}"
+# Two more whole intervals so every frame is in a printed one.
+sleep 2.5
+kill -INT $tpid
 wait $tpid
+kill -CONT "${pids[-1]}"; kill "${pids[-1]}"
 trc=$?
 { echo "rc=$trc before=$before after=$after"; cat "$T/top.err"; tail -n 4 "$T/top"; } > "$T/d"
 python3 - "$T/top" "$PID" 3000 >> "$T/d" 2>&1 <<'PY'
