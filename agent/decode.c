@@ -6,6 +6,8 @@
 
 static const struct decoder_ops *const decoders[] = {
 	&decoder_raw,
+	&decoder_dbc,
+	&decoder_nmea,
 };
 
 const struct decoder_ops *decoder_find(const char *name)

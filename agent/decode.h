@@ -73,5 +73,7 @@ const struct decoder_ops *decoder_find(const char *name);
 const char *decoder_names(void);
 
 extern const struct decoder_ops decoder_raw;
+extern const struct decoder_ops decoder_dbc;
+extern const struct decoder_ops decoder_nmea;
 
 #endif /* M2MGWD_DECODE_H */

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "m2mctl.h"
@@ -115,11 +116,19 @@ int cmd_monitor(int argc, char **argv)
 			goto out;
 		}
 		err = m2mgw_genl_recv_events(&g, true);
+		if (err == -ENOBUFS) {
+			/* Keep going, but say so: lines are missing here. */
+			fprintf(stderr,
+				"%s: %s: events lost (receive buffer overrun)\n",
+				prog, cmd);
+			continue;
+		}
 		if (err) {
 			err = kernel_error(&g, cmd, err);
 			goto out;
 		}
 	}
+	err = EXIT_OK;
 out:
 	m2mgw_genl_close(&g);
 	return err;

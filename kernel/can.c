@@ -46,7 +46,15 @@ struct m2mgw_can {
 	struct m2mgw_can_uniq __percpu *uniq;
 };
 
-static const struct can_filter m2mgw_can_all = { .can_id = 0, .can_mask = 0 };
+/*
+ * A port without filters captures everything: all data frames, and, as a
+ * CAN_RAW socket with an error mask would, all error frames, which af_can
+ * only hands to receivers whose mask has CAN_ERR_FLAG.
+ */
+static const struct can_filter m2mgw_can_all[] = {
+	{ .can_id = 0, .can_mask = 0 },
+	{ .can_id = 0, .can_mask = CAN_ERR_FLAG | CAN_ERR_MASK },
+};
 
 static struct m2mgw_can *m2mgw_can(const struct m2mgw_port *port)
 {
@@ -100,7 +108,11 @@ static void m2mgw_can_rcv(struct sk_buff *skb, void *data)
 	else
 		return;
 
-	if (skb->pkt_type == PACKET_LOOPBACK)
+	/*
+	 * Sent from a socket on this host: af_can loops such frames back
+	 * with the sender as owner (can-raw's MSG_DONTROUTE rule).
+	 */
+	if (skb->sk || skb->pkt_type == PACKET_LOOPBACK)
 		flags |= M2MGW_RECF_TX_ECHO;
 	if (type != M2MGW_REC_CANXL && (cf->can_id & CAN_ERR_FLAG))
 		flags |= M2MGW_RECF_ERR_FRAME;
@@ -118,8 +130,8 @@ static int m2mgw_can_register(struct m2mgw_port *port,
 
 	ASSERT_RTNL();
 	if (!n) {
-		f = &m2mgw_can_all;
-		n = 1;
+		f = m2mgw_can_all;
+		n = ARRAY_SIZE(m2mgw_can_all);
 	}
 	for (i = 0; i < n; i++) {
 		err = can_rx_register(port->net, dev, f[i].can_id,
@@ -146,8 +158,8 @@ static void m2mgw_can_unregister(struct m2mgw_port *port,
 
 	ASSERT_RTNL();
 	if (!n) {
-		f = &m2mgw_can_all;
-		n = 1;
+		f = m2mgw_can_all;
+		n = ARRAY_SIZE(m2mgw_can_all);
 	}
 	/* af_can frees its receivers after a grace period. */
 	for (i = 0; i < n; i++)

@@ -6,6 +6,7 @@
 
 #include <linux/if_arp.h>
 #include <linux/netdevice.h>
+#include <net/net_namespace.h>
 
 #include "port.h"
 
@@ -37,12 +38,39 @@ static struct notifier_block m2mgw_netdev_nb = {
 	.notifier_call = m2mgw_netdev_notify,
 };
 
+/*
+ * A namespace going away takes its ports with it.  As device pernet ops
+ * registered after the core's, this runs while the namespace's devices
+ * still exist, so the ports detach from them normally.
+ */
+static void __net_exit m2mgw_net_exit(struct net *net)
+{
+	m2mgw_port_del_net(net);
+}
+
+static struct pernet_operations m2mgw_net_ops = {
+	.exit = m2mgw_net_exit,
+};
+
 int __init m2mgw_netdev_init(void)
 {
-	return register_netdevice_notifier(&m2mgw_netdev_nb);
+	int err;
+
+	err = register_netdevice_notifier(&m2mgw_netdev_nb);
+	if (err)
+		return err;
+	err = register_pernet_device(&m2mgw_net_ops);
+	if (err)
+		goto err_notifier;
+	return 0;
+
+err_notifier:
+	unregister_netdevice_notifier(&m2mgw_netdev_nb);
+	return err;
 }
 
 void m2mgw_netdev_exit(void)
 {
+	unregister_pernet_device(&m2mgw_net_ops);
 	unregister_netdevice_notifier(&m2mgw_netdev_nb);
 }

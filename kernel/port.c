@@ -268,6 +268,11 @@ void m2mgw_port_del(struct m2mgw_port *port)
 	xa_erase(&m2mgw_ports, port->id);
 	m2mgw_nr_ports--;
 	port->ops->destroy(port);
+	/*
+	 * No capture callback starts any more; wait for those still running
+	 * so that no frame of this port reaches a ring after PORT_DEL.
+	 */
+	synchronize_rcu();
 	m2mgw_readers_port_del(port->id);
 	m2mgw_port_put(port);
 }
@@ -479,6 +484,27 @@ int m2mgw_port_tx(const struct m2mgw_rec *rec, u32 payload_len, bool nonblock)
 		m2mgw_port_tx_done(port, err < 0 ? 0 : err, err < 0 ? err : 0);
 	m2mgw_port_put(port);
 	return err < 0 ? err : 0;
+}
+
+/**
+ * m2mgw_port_del_net() - destroy every port of a namespace.
+ * @net: a namespace being dismantled.
+ *
+ * Ports do not hold their namespace; they must not outlive it, or a
+ * later event would be sent into freed memory.
+ */
+void m2mgw_port_del_net(struct net *net)
+{
+	struct m2mgw_port *port;
+	unsigned long id;
+
+	rtnl_lock();
+	mutex_lock(&m2mgw_ports_lock);
+	xa_for_each(&m2mgw_ports, id, port)
+		if (net_eq(port->net, net))
+			m2mgw_port_del(port);
+	mutex_unlock(&m2mgw_ports_lock);
+	rtnl_unlock();
 }
 
 /* Module exit: no netlink any more, so nothing can add ports. */

@@ -103,6 +103,7 @@ extern struct mutex m2mgw_ports_lock;
 extern const struct m2mgw_port_ops m2mgw_can_ops;
 
 void m2mgw_port_exit(void);
+void m2mgw_port_del_net(struct net *net);
 
 struct m2mgw_port *m2mgw_port_new(struct genl_info *info);
 struct m2mgw_port *m2mgw_port_new_attached(struct net *net,

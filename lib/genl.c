@@ -520,5 +520,8 @@ int m2mgw_genl_recv_events(struct m2mgw_genl *g, bool nonblock)
 	err = nl_recvmsgs_default(g->sk);
 	if (err == -NLE_AGAIN)
 		return 0;
+	/* libnl reports a receive buffer overrun (ENOBUFS) as NLE_NOMEM. */
+	if (err == -NLE_NOMEM)
+		return -ENOBUFS;
 	return err < 0 ? -EIO : 0;
 }

@@ -153,6 +153,8 @@ int m2mgw_genl_fd(const struct m2mgw_genl *g);
 /*
  * Read what is waiting on a subscribed handle and call the event
  * callback.  With @nonblock, returns 0 at once when nothing is there.
+ * -ENOBUFS: events were lost (socket buffer overrun); the handle stays
+ * usable, but state known from events should be re-read (port_dump).
  */
 int m2mgw_genl_recv_events(struct m2mgw_genl *g, bool nonblock);
 

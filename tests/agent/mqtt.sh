@@ -520,7 +520,11 @@ if command -v openssl >/dev/null; then
 			-keyout srv.key -out srv.csr &&
 		printf 'subjectAltName=IP:127.0.0.1\n' >san.ext &&
 		openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
-			-days 1 -extfile san.ext -out srv.pem && chmod 644 srv.key
+			-days 1 -extfile san.ext -out srv.pem && chmod 644 srv.key &&
+		openssl req -newkey rsa:2048 -nodes -subj /CN=gateway-1 \
+			-keyout cli.key -out cli.csr &&
+		openssl x509 -req -in cli.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+			-days 1 -out cli.pem
 	) >"$T/openssl.log" 2>&1
 	stop_broker
 	tport=$(free_port)
@@ -534,6 +538,29 @@ if command -v openssl >/dev/null; then
 	wait_count "$T/tls.out" 30 10
 	check "$T/tls.out" 30 >"$T/check.out"
 	ok $? "TLS (CA-verified) to mosquitto: all 30 delivered"
+	cat "$T/check.out"
+	stop_agent
+	stop_subs
+	# Mutual TLS: the broker demands a client certificate.
+	stop_broker
+	rm -rf "$T/spool"
+	mport2=$(free_port)
+	start_broker "$(printf 'allow_anonymous true\nlistener %s 127.0.0.1\ncafile %s\ncertfile %s\nkeyfile %s\nrequire_certificate true' \
+		"$mport2" "$T/ca.pem" "$T/srv.pem" "$T/srv.key")"
+	wait_port "$mport2"
+	start_sub mtls
+	c=$(conf mtls "output broker.port=$mport2" "output broker.tls_ca=$T/ca.pem")
+	start_agent "$c"
+	sleep 1.5
+	[ "$(grep -c '^data/' "$T/mtls.out")" = 0 ]
+	nocert=$?
+	stop_agent
+	c=$(conf mtls "output broker.port=$mport2" "output broker.tls_ca=$T/ca.pem" \
+		"output broker.tls_cert=$T/cli.pem" "output broker.tls_key=$T/cli.key")
+	start_agent "$c"
+	wait_count "$T/mtls.out" 30 10
+	check "$T/mtls.out" 30 >"$T/check.out"
+	ok $(( nocert == 0 ? $? : 1 )) "mutual TLS: refused without a client certificate, all 30 delivered with tls_cert/tls_key"
 	cat "$T/check.out"
 	stop_agent
 	stop_subs

@@ -278,13 +278,17 @@ for i in $(seq 100); do grep -q ready "$T/reader" && break; sleep 0.1; done
 cangen m2c1 -g 0 -n 200 -I 7FF -L 8 -D i
 sleep 2.5
 run 0 -j -s stats
-kill $mpid
-wait $mpid $rpid 2>/dev/null
+kill -INT $mpid
+wait $mpid
+mrc=$?
+wait $rpid 2>/dev/null
 grep -q ready "$T/reader" &&
 	json "$T/out" '[p for p in d if p["name"] == "bus1"][0]["stats"]["drop_ring_full"] > 0'
 ok $? "stats -j -s: ring-full drops counted on the port" "$T/out"
 json -l "$T/drop.json" 'any(e["event"] == "drop" and e["name"] == "bus1" and e["reason"] == "ring_full" and e["count"] > 0 for e in d)'
 ok $? "monitor: the drop event names the port, reason and count" "$T/drop.json"
+[ $mrc = 0 ]
+ok $? "monitor ends with exit 0 on SIGINT (got $mrc)"
 
 # --- serial: a pty with the m2mgw line discipline (ldisc 29 by default)
 ldisc=$(cat /sys/module/m2mgw/parameters/ldisc 2>/dev/null || echo 29)

@@ -42,7 +42,8 @@
  *
  * All mutating commands need CAP_NET_ADMIN (GENL_ADMIN_PERM).  Policies
  * are strict: an unknown attribute, a wrong type or length is refused
- * with EINVAL and an extack message naming the attribute.
+ * with EINVAL (a value or length outside its range with ERANGE) and an
+ * extack message naming the attribute.
  *
  * M2MGW_CMD_PORT_NEW  - create a port.  Required: M2MGW_A_PORT_TYPE.
  *     CAN: M2MGW_A_IFNAME (or M2MGW_A_IFINDEX); optional M2MGW_A_PORT_NAME
@@ -51,13 +52,12 @@
  *     Replies with the new port as M2MGW_CMD_PORT_NEW message.
  *     Errors: ENODEV (no such netdev/tty), EPROTOTYPE (netdev is not
  *     CAN), EEXIST (a port already captures this device, or the name is
- *     taken), EBUSY (tty in use), ENOSPC (M2MGW_MAX_PORTS reached).
+ *     taken), EBUSY (tty in use), ENOSPC (M2MGW_MAX_PORTS reached),
+ *     E2BIG (more than M2MGW_MAX_FILTERS filters; PORT_SET too).
  * M2MGW_CMD_PORT_DEL  - destroy a port, by M2MGW_A_PORT_ID or
  *     M2MGW_A_PORT_NAME.  Waits for in-flight frames.  ENOENT if unknown.
  * M2MGW_CMD_PORT_GET  - doit: one port by id or name; dumpit: all ports.
- *     Each reply is an M2MGW_CMD_PORT_NEW message (as RTM_NEWLINK answers
- *     RTM_GETLINK) with every M2MGW_A_PORT_* attribute, the type's
- *     attributes and M2MGW_A_STATS.
+ *     Each reply carries every M2MGW_A_PORT_* attribute and M2MGW_A_STATS.
  * M2MGW_CMD_PORT_SET  - change filters, enable/disable, serial framing.
  *     Absent attributes are left as they are.  M2MGW_A_FILTERS with no
  *     entries removes all filters (capture everything).
@@ -332,7 +332,10 @@ enum m2mgw_attr {
  * @M2MGW_FILTER_A_UNSPEC: unused.
  * @M2MGW_FILTER_A_CAN: struct can_filter (linux/can.h, 8 bytes): a frame
  *	matches when (can_id & mask) == (filter id & mask); CAN_INV_FILTER
- *	in the id inverts the match, as on CAN_RAW sockets.
+ *	in the id inverts the match, as on CAN_RAW sockets.  Error frames
+ *	(CAN_ERR_FLAG) only match a filter whose mask has CAN_ERR_FLAG, and
+ *	then when their class bits and the mask's share a bit (CAN_RAW's
+ *	error mask); a port without filters captures all of them.
  */
 enum m2mgw_filter_attr {
 	M2MGW_FILTER_A_UNSPEC,
@@ -357,9 +360,9 @@ enum m2mgw_filter_attr {
  * @M2MGW_STATS_A_DROP_FRAMING: serial bytes with parity/framing errors.
  * @M2MGW_STATS_A_DROP_OVERRUN: serial bytes lost to hardware overrun.
  * @M2MGW_STATS_A_TX_ERRORS: sends the device refused.
- * @M2MGW_STATS_A_FILTERED: frames not captured because no filter matched;
- *	always 0 for CAN ports, whose filters run inside af_can before the
- *	module sees a frame.
+ * @M2MGW_STATS_A_FILTERED: frames not captured because no filter matched,
+ *	where the port sees them: CAN filters run inside af_can, which hands
+ *	a port only matching frames, so CAN ports report 0.
  */
 enum m2mgw_stats_attr {
 	M2MGW_STATS_A_UNSPEC,
@@ -511,7 +514,11 @@ enum m2mgw_rec_type {
 #define M2MGW_RECF_TS_HW	 0x0002 /* skb_hwtstamps(), hardware clock */
 #define M2MGW_RECF_TS_FIRST_BYTE 0x0003 /* serial: arrival of the first byte */
 /* rec->flags: other bits */
-#define M2MGW_RECF_TX_ECHO	 0x0100 /* CAN: looped back, sent on this host */
+/*
+ * CAN: the frame was sent by a socket on this host (can-raw's
+ * MSG_DONTROUTE rule); frames sent through /dev/m2mgw have no socket.
+ */
+#define M2MGW_RECF_TX_ECHO	 0x0100
 #define M2MGW_RECF_ERR_FRAME	 0x0200 /* CAN error frame (CAN_ERR_FLAG) */
 
 /**
