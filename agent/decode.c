@@ -7,6 +7,8 @@
 static const struct decoder_ops *const decoders[] = {
 	&decoder_raw,
 	&decoder_dbc,
+	&decoder_nmea,
+	&decoder_text,
 };
 
 const struct decoder_ops *decoder_find(const char *name)

@@ -74,5 +74,7 @@ const char *decoder_names(void);
 
 extern const struct decoder_ops decoder_raw;
 extern const struct decoder_ops decoder_dbc;
+extern const struct decoder_ops decoder_nmea;
+extern const struct decoder_ops decoder_text;
 
 #endif /* M2MGWD_DECODE_H */

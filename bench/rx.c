@@ -3,8 +3,12 @@
  * m2mgw-bench-rx: receive the generator's CAN frames with one of four
  * methods and account the CPU the whole system spent doing it.
  *
- *   rx -m none|recvmsg|recvmmsg|tpacket|m2mgw -i IF -n COUNT
- *      [-s live|drain] [-r RATE] [-g GEN] [-l]
+ *   rx -m none|recvmsg|recvmmsg|tpacket|m2mgw -i IF[,IF...] -n COUNT
+ *      [-s live|drain] [-r RATE] [-g GEN] [-l] [-R RING_BYTES]
+ *
+ * Several interfaces (m2mgw and none only: the m2mgw reader subscribes
+ * to all ports): COUNT is the total, split evenly over the buses, and
+ * RATE is per bus; order_err is then meaningless (each bus counts from 0).
  *
  * rx sets its receiver up, snapshots /proc/stat, starts GEN (default
  * ./gen next to this binary) pinned to CPU 1 while it runs on CPU 0, and
@@ -342,7 +346,8 @@ int main(int argc, char **argv)
 	uint32_t ring_size = 1 << 24;
 	unsigned long long rate = 0;
 	struct ctl c = { 0 };
-	int fd = -1, opt, drain;
+	int fd = -1, opt, drain, nbus = 1;
+	const char *p;
 
 	while ((opt = getopt(argc, argv, "m:i:n:s:r:g:lR:")) != -1) {
 		switch (opt) {
@@ -380,6 +385,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	drain = !strcmp(scen, "drain");
+	for (p = ifname; *p; p++)
+		nbus += *p == ',';
+	if (nbus > 1 && (strcmp(rx.mode, "m2mgw") && strcmp(rx.mode, "none"))) {
+		fprintf(stderr,
+			"rx: several interfaces only with m2mgw/none\n");
+		return 2;
+	}
 	if (!gen) {
 		snprintf(genpath, sizeof(genpath), "%s/gen",
 			 dirname(strdup(argv[0])));
@@ -408,7 +420,7 @@ int main(int argc, char **argv)
 	c.gen = fork();
 	if (!c.gen) {
 		snprintf(nbuf, sizeof(nbuf), "%llu",
-			 (unsigned long long)rx.count);
+			 (unsigned long long)(rx.count / (uint64_t)nbus));
 		snprintf(rbuf, sizeof(rbuf), "%llu", rate);
 		execl(gen, gen, "-i", ifname, "-n", nbuf, "-r", rbuf, "-c", "1",
 		      (char *)NULL);

@@ -11,9 +11,13 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 B=$top/build/bench
 CTL=$top/build/bin/m2mctl
 out=${1:-/tmp/bench.out}
-N=${N:-200000}
-N_DRAIN=${N_DRAIN:-50000}
+# TCG: ~100 k frames/s; N frames give ~50-150 busy ticks per method.
+N=${N:-30000}
+N_DRAIN=${N_DRAIN:-10000}
 RUNS=${RUNS:-5}
+KNEE_MULTS=${KNEE_MULTS:-0.25 0.5 1 2 4}
+KNEE_RING=${KNEE_RING:-262144}
+LINE=24000	# CAN FD line rate, frames/s per bus
 
 modprobe vcan
 modprobe can_raw 2>/dev/null || modprobe can-raw
@@ -24,17 +28,23 @@ done
 
 # A port captures from the moment it exists: create it only around the
 # m2mgw runs so the other methods' figures do not pay for it.
+# rx MODE [rx args]: one result line; the generator's own line gives
+# gen_s (seconds it took to send everything).
+rx1() {
+	"$B/rx" -m "$@" | awk '/^gen:/ { g = $(NF - 1) } /^mode=/ { l = $0 }
+		END { print l, "gen_s=" g }'
+}
 rx() {
 	if [ "$1" = m2mgw ]; then
 		"$CTL" port add can vcan0 name bench0 >/dev/null
-		"$B/rx" -m "$@"
+		rx1 "$@"
 		"$CTL" port del bench0
 	else
-		"$B/rx" -m "$@"
+		rx1 "$@"
 	fi
 }
 
-echo "kernel=$(uname -r) cpus=$(nproc) date=$(date -u +%F)" >"$out"
+echo "kernel=$(uname -r) cpus=$(nproc) date=$(date -u +%FT%TZ) n=$N n_drain=$N_DRAIN" >"$out"
 
 # Throughput, live and drain, RUNS times round-robin so drift hits all.
 for r in $(seq "$RUNS"); do
@@ -49,4 +59,25 @@ done
 # Latency at a moderate rate, where queueing does not dominate.
 for m in recvmsg recvmmsg tpacket m2mgw; do
 	echo "bench=latency $(rx $m -i vcan0 -n 4000 -r 2000 -l)" >>"$out"
+done
+
+# Drop knee: NB buses, one m2mgw port each, one reader subscribed to all
+# with a KNEE_RING-byte ring; offered rate per bus = MULT x line rate for
+# half a second of traffic; stop at the first rate with any loss.
+for nb in 1 4 8; do
+	ifs=
+	for i in $(seq 0 $((nb - 1))); do
+		"$CTL" port add can vcan$i name knee$i >/dev/null
+		ifs=${ifs:+$ifs,}vcan$i
+	done
+	for mult in $KNEE_MULTS; do
+		rate=$(awk "BEGIN { print int($mult * $LINE) }")
+		n=$(awk "BEGIN { print int($rate / 2) * $nb }")
+		line=$(rx1 m2mgw -i "$ifs" -n "$n" -r "$rate" -R "$KNEE_RING")
+		echo "bench=knee buses=$nb mult=$mult rate=$rate $line" >>"$out"
+		case $line in *" lost=0 "*" kdrops=0 "*) ;; *) break ;; esac
+	done
+	for i in $(seq 0 $((nb - 1))); do
+		"$CTL" port del knee$i
+	done
 done

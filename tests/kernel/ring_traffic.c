@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
@@ -38,6 +39,18 @@ static pid_t send_frames(uint64_t n, unsigned int fd_every)
 	pid = fork();
 	if (pid)
 		return pid;
+	/*
+	 * vcan loops frames back through netif_rx(), onto the backlog of
+	 * the CPU that sent them: a sender that migrates between CPUs can
+	 * have its frames captured in another order than it sent them (a
+	 * real bus interrupts one CPU).  Stay on one CPU so the order sent
+	 * is the order on the "wire".
+	 */
+	cpu_set_t one;
+
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	sched_setaffinity(0, sizeof(one), &one);
 	s = tl_can_socket(IFNAME);
 	if (s < 0)
 		_exit(1);

@@ -1,0 +1,25 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host part of `make bench` (no VM): the ring consumer library's cost per
+# frame.  callgrind instruction counts (stable on a busy machine) for
+# m2mgw_ring_consume at several batch sizes and for the userspace
+# producer, plus native frames/s (noisy: median of 5).  key=value lines.
+set -eu
+
+B=$(cd "$(dirname "$0")/.." && pwd)/build/bench
+N=204800
+
+ir() { # FUNCTION BATCH -> instructions per frame
+	valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+		--toggle-collect="$1" "$B/ringbench" $((N / $2)) "$2" 2>&1 |
+		awk -v n=$N '/Collected :/ { printf "%.1f", $NF / n }'
+}
+
+for b in 1 16 64 1024; do
+	echo "bench=callgrind fn=m2mgw_ring_consume batch=$b frames=$N ir_per_frame=$(ir m2mgw_ring_consume $b)"
+done
+echo "bench=callgrind fn=m2mgw_uring_write batch=64 frames=$N ir_per_frame=$(ir m2mgw_uring_write 64)"
+for i in 1 2 3 4 5; do
+	"$B/ringbench" 2000 1024
+done | sort -t= -k4 -n | sed -n 3p | sed 's/^/bench=native /'
