@@ -21,7 +21,7 @@ VERSION := $(shell cat $(TOP)/VERSION)
 
 # Userspace parts, built when their directory has a Makefile.
 SUBDIRS := $(patsubst %/Makefile,%,$(wildcard lib/Makefile cli/Makefile \
-	agent/Makefile))
+	agent/Makefile tools/m2mgw-top/Makefile))
 
 PREFIX ?= /usr
 DESTDIR ?=

@@ -218,7 +218,8 @@ static void m2mgw_serial_work(struct work_struct *work)
 			spin_lock_bh(&s->lock);
 			s->port = port;
 			spin_unlock_bh(&s->lock);
-			m2mgw_port_set_state(port, m2mgw_serial_state(s, true));
+			/* Not announced yet: no PORT_STATE event before NEW. */
+			WRITE_ONCE(port->state, m2mgw_serial_state(s, true));
 			m2mgw_nl_port_event(port, M2MGW_CMD_PORT_NEW);
 		}
 	}

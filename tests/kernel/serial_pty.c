@@ -8,10 +8,9 @@
  *
  * Timing under TCG: the VM runs 10-50x slower than hardware and sleeps
  * overshoot by tens of milliseconds, so the gaps that must split frames
- * are 10-20x the configured gap and the ones that must not split are a
- * few milliseconds against a 100 ms gap (or, for Modbus RTU at 1200 baud,
- * shorter than the bytes' own time on the wire, which the framer
- * subtracts).
+ * are 5-10x the configured gap and the ones that must not split are 2 ms
+ * against a gap of 117 ms (Modbus RTU at 300 baud) or 300 ms: a loaded
+ * host has been seen to stretch a 2 ms sleep past 29 ms.
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -144,13 +143,13 @@ TEST_F(pty, gap_splits_long_silences_only)
 {
 	struct tl_reply r;
 
-	/* 100 ms gap; 2 ms pause inside a frame, 1 s between frames. */
+	/* 300 ms gap; 2 ms pause inside a frame, 1.5 s between frames. */
 	ASSERT_EQ(0, sp_set_framing(&self->p.nl, self->p.port,
-				    M2MGW_FRAMING_GAP, 100000, 0, &r));
+				    M2MGW_FRAMING_GAP, 300000, 0, &r));
 	ASSERT_EQ(0, sp_put(self->p.master, "AB", 2));
 	usleep(2000);
 	ASSERT_EQ(0, sp_put(self->p.master, "CD", 2));
-	usleep(1000000);
+	usleep(1500000);
 	ASSERT_EQ(0, sp_put(self->p.master, "EF", 2));
 	EXPECT_EQ(0, sp_expect(&self->p, "ABCD", 4, 3000));
 	EXPECT_EQ(0, sp_expect(&self->p, "EF", 2, 3000));
@@ -200,12 +199,14 @@ TEST_F(pty, modbus_rtu_frames_split_exactly)
 	int i;
 
 	/*
-	 * 1200 baud 8N1: t3.5 = 3.5 * 10 / 1200 s = 29.2 ms.  Frames
-	 * 600 ms apart must split; a frame written in two halves 2 ms
-	 * apart must not.
+	 * 300 baud 8N1: t3.5 = 3.5 * 10 / 300 s = 117 ms, so that a 2 ms
+	 * pause inside a frame stays far below it even when a loaded TCG
+	 * host stretches the sleep by tens of ms.  Frames 1.5 s apart must
+	 * split: the framer subtracts the next frame's wire time (up to
+	 * 13 * 33 ms) from the silence it sees.
 	 */
 	tcgetattr(self->p.slave, &t);
-	cfsetspeed(&t, B1200);
+	cfsetspeed(&t, B300);
 	ASSERT_EQ(0, tcsetattr(self->p.slave, TCSANOW, &t));
 	ASSERT_EQ(0, sp_set_framing(&self->p.nl, self->p.port,
 				    M2MGW_FRAMING_MODBUS_RTU, 0, 256, &r));
@@ -213,11 +214,11 @@ TEST_F(pty, modbus_rtu_frames_split_exactly)
 	n[1] = sp_modbus_frame(f[1], wr, sizeof(wr));
 	n[2] = sp_modbus_frame(f[2], req, 2);
 	ASSERT_EQ(0, sp_put(self->p.master, f[0], n[0]));
-	usleep(600000);
+	usleep(1500000);
 	ASSERT_EQ(0, sp_put(self->p.master, f[1], 5));
 	usleep(2000);
 	ASSERT_EQ(0, sp_put(self->p.master, f[1] + 5, n[1] - 5));
-	usleep(600000);
+	usleep(1500000);
 	ASSERT_EQ(0, sp_put(self->p.master, f[2], n[2]));
 	for (i = 0; i < 3; i++) {
 		struct sp_rx rx;
@@ -432,6 +433,71 @@ TEST_F(pty, bad_attach_requests)
 	EXPECT_STREQ("no kernel open: use TIOCSETD", r.extack);
 	close(q.slave);
 	close(q.master);
+}
+
+struct events {
+	int n;
+	uint8_t cmd[16];
+	uint32_t state[16];
+};
+
+/* Events of one port, by name. */
+static const char *ev_name;
+
+static int event_cb(struct nl_msg *msg, void *arg)
+{
+	struct genlmsghdr *g = nlmsg_data(nlmsg_hdr(msg));
+	struct nlattr *tb[M2MGW_A_MAX + 1];
+	struct events *e = arg;
+
+	if (e->n >= 16 ||
+	    genlmsg_parse(nlmsg_hdr(msg), 0, tb, M2MGW_A_MAX, NULL) ||
+	    !tb[M2MGW_A_PORT_NAME] ||
+	    strcmp(nla_get_string(tb[M2MGW_A_PORT_NAME]), ev_name))
+		return NL_OK;
+	e->cmd[e->n] = g->cmd;
+	e->state[e->n] = tb[M2MGW_A_PORT_STATE] ?
+				 nla_get_u32(tb[M2MGW_A_PORT_STATE]) :
+				 ~0u;
+	e->n++;
+	return NL_OK;
+}
+
+TEST(events_announce_attach_hangup_and_delete)
+{
+	struct nl_sock *ev = nl_socket_alloc();
+	struct events e = { 0 };
+	struct sp p;
+	int grp, i;
+
+	ASSERT_EQ(0, genl_connect(ev));
+	grp = genl_ctrl_resolve_grp(ev, M2MGW_GENL_NAME,
+				    M2MGW_GENL_MCGRP_EVENTS);
+	ASSERT_LE(0, grp);
+	ASSERT_EQ(0, nl_socket_add_membership(ev, grp));
+	nl_socket_disable_seq_check(ev);
+	nl_socket_modify_cb(ev, NL_CB_VALID, NL_CB_CUSTOM, event_cb, &e);
+	nl_socket_set_nonblocking(ev);
+
+	ASSERT_EQ(0, sp_open(&p, B9600));
+	ev_name = p.name;
+	close(p.master); /* hangs the slave up */
+	p.master = -1;
+	ASSERT_EQ(0, sp_wait_state(&p.nl, p.port, M2MGW_STATE_GONE, 5000));
+	ASSERT_EQ(0, tl_port_del(&p.nl, p.port));
+	p.port = 0;
+	for (i = 0; i < 50 && e.n < 3; i++) {
+		nl_recvmsgs_default(ev);
+		usleep(20000);
+	}
+	ASSERT_EQ(3, e.n);
+	EXPECT_EQ(M2MGW_CMD_PORT_NEW, e.cmd[0]);
+	EXPECT_EQ(M2MGW_STATE_UP, e.state[0]);
+	EXPECT_EQ(M2MGW_CMD_PORT_STATE, e.cmd[1]);
+	EXPECT_EQ(M2MGW_STATE_GONE, e.state[1]);
+	EXPECT_EQ(M2MGW_CMD_PORT_DEL, e.cmd[2]);
+	sp_close(&p);
+	nl_socket_free(ev);
 }
 
 TEST_HARNESS_MAIN

@@ -84,17 +84,17 @@ TEST_F(uart, modbus_frames_from_the_device_arrive_whole)
 	ASSERT_EQ(0, sp_get_name(&self->p.nl, DEV, &r));
 	EXPECT_EQ(M2MGW_STATE_UP, r.state);
 	/*
-	 * 1200 baud: t3.5 (29 ms) plus the 16550's 4-character FIFO hold
-	 * (33 ms) is far above TCG's scheduling jitter, which at 9600 baud
+	 * 300 baud: t3.5 (117 ms) plus the 16550's 4-character FIFO hold
+	 * (133 ms) is far above TCG's scheduling jitter, which at 9600 baud
 	 * (3.6 + 4.2 ms) can split a frame at the FIFO's trigger level.
-	 * Frames 800 ms apart must split.
+	 * Frames 800 ms apart (after tcdrain) must split.
 	 */
 	msg = tl_msg(&self->p.nl, M2MGW_CMD_PORT_SET);
 	nla_put_u32(msg, M2MGW_A_PORT_ID, self->p.port);
-	nla_put_u32(msg, M2MGW_A_SERIAL_BAUD, 1200);
+	nla_put_u32(msg, M2MGW_A_SERIAL_BAUD, 300);
 	ASSERT_EQ(0, tl_nl_call(&self->p.nl, msg, &r));
 	tcgetattr(self->p.master, &t);
-	cfsetspeed(&t, B1200);
+	cfsetspeed(&t, B300);
 	ASSERT_EQ(0, tcsetattr(self->p.master, TCSANOW, &t));
 	for (i = 0; i < 3; i++) {
 		n[i] = sp_modbus_frame(f[i], pdu[i], len[i]);

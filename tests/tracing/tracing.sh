@@ -1,0 +1,302 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# m2mgw tracing in the VM (tests/vm/tests.list): with traffic on vcan,
+# every tracepoint fires with the fields of what was sent (read from
+# tracefs), the bpftrace scripts of tools/bpf run and print non-empty
+# maps and histograms, and m2mgw-top -j reports the rate sent and drops
+# equal to the module's counters.  Root; TAP out.
+set -u
+
+top=${M2MGW_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+M=$top/build/bin/m2mctl
+GEN=$top/build/bench/gen
+BPF=$top/tools/bpf
+TOPT=$top/build/bin/m2mgw-top
+TR=/sys/kernel/tracing
+T=$(mktemp -d /tmp/m2mgw-tracing.XXXXXX)
+IF=m2tr0
+n=0
+fails=0
+pids=()
+
+ok() { # ok STATUS NAME [DIAG-FILE]
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n $2"
+	else
+		echo "not ok $n $2"
+		fails=$((fails + 1))
+		[ -n "${3:-}" ] && [ -f "$3" ] && sed 's/^/# /' "$3" | head -n 30
+	fi
+}
+
+skip() { n=$((n + 1)); echo "ok $n $1 # SKIP $2"; }
+
+finish() {
+	local p
+	for p in "${pids[@]}"; do kill -CONT "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	[ -d $TR/events/m2mgw ] && echo 0 > $TR/events/m2mgw/enable
+	"$M" port del tr0 >/dev/null 2>&1
+	ip link del $IF 2>/dev/null
+	rm -rf "$T"
+	echo "1..$n"
+}
+trap finish EXIT
+
+# tracefs: mounted by nothing in the VM's init.
+[ -d $TR/events ] || mount -t tracefs tracefs $TR 2>/dev/null
+[ -d /sys/kernel/debug/tracing ] || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+
+ip link add $IF type vcan && ip link set $IF up || { ok 1 "vcan $IF"; exit 1; }
+"$M" port add can $IF name tr0 > "$T/add" 2>&1
+PID=$("$M" -j port show tr0 | python3 -c 'import json,sys; d=json.load(sys.stdin); d=d[0] if isinstance(d,list) else d; print(d["id"])' 2>"$T/err")
+[ -n "$PID" ] || { cat "$T/add" "$T/err"; ok 1 "port tr0 created"; exit 1; }
+
+# trace_start EVENT...: clear the buffer, enable only these events.
+trace_start() {
+	local e
+	echo 0 > $TR/events/m2mgw/enable
+	echo > $TR/trace
+	for e; do echo 1 > $TR/events/m2mgw/$e/enable; done
+}
+trace_stop() { echo 0 > $TR/events/m2mgw/enable; grep -v '^#' $TR/trace > "$T/trace"; }
+
+# --- 1: the five events exist
+missing=
+for e in rx drop tx port_state ring_wakeup; do
+	[ -f $TR/events/m2mgw/$e/format ] || missing="$missing $e"
+done
+echo "missing:$missing" > "$T/d"
+[ -z "$missing" ]; ok $? "tracefs has m2mgw rx drop tx port_state ring_wakeup" "$T/d"
+
+# --- rx: 20 frames with ids 0x100..0x113, data length i % 9
+trace_start rx
+for i in $(seq 0 19); do
+	data=
+	for j in $(seq 1 $((i % 9))); do data+=$(printf '%02X' "$j"); done
+	cansend $IF "$(printf '%03X' $((0x100 + i)))#$data"
+done
+sleep 0.2
+trace_stop
+python3 - "$T/trace" "$PID" > "$T/d" 2>&1 <<'PY'
+import re, sys
+lines = [l for l in open(sys.argv[1]) if " rx: " in l]
+pid = int(sys.argv[2])
+ev = [dict(re.findall(r"(\w+)=(\S+)", l.split(" rx: ", 1)[1])) for l in lines]
+print("events:", len(ev))
+assert len(ev) == 20, "want 20 rx events"
+seq0 = int(ev[0]["seq"])
+for i, e in enumerate(ev):
+    assert int(e["port"]) == pid, e
+    assert int(e["type"]) == 1, e               # M2MGW_REC_CAN
+    assert int(e["id"], 16) == 0x100 + i, e
+    assert int(e["len"]) == 16, e               # struct can_frame
+    assert int(e["seq"]) == seq0 + i, e
+    assert int(e["ts_src"]) in (0, 1), e
+    assert int(e["ts"]) > 10**18, e              # CLOCK_REALTIME ns
+PY
+ok $? "m2mgw:rx once per frame, port/type/id/len/seq/ts right" "$T/d"
+
+# --- tx: m2mctl send, then a send to a downed interface fails
+trace_start tx
+"$M" send tr0 '1AB#0102030405' > "$T/d" 2>&1
+sleep 0.1
+trace_stop
+cat "$T/trace" >> "$T/d"
+grep -q "tx: port=$PID type=1 id=0x1ab len=16 err=0" "$T/trace"
+ok $? "m2mgw:tx with port, id and err=0 for a sent frame" "$T/d"
+
+# --- port_state: link down then up
+trace_start port_state
+ip link set $IF down
+ip link set $IF up
+sleep 0.1
+trace_stop
+cp "$T/trace" "$T/d"
+grep -q "port_state: port=$PID 1->0" "$T/trace" &&
+	grep -q "port_state: port=$PID 0->1" "$T/trace"
+ok $? "m2mgw:port_state up->down->up on link down/up" "$T/d"
+
+# A reader with the smallest ring that never consumes: SIGSTOPped python.
+small_reader() {
+	python3 -c '
+import fcntl, os, struct, sys, time
+fd = os.open("/dev/m2mgw", os.O_RDWR)
+fcntl.ioctl(fd, 0x4008C601, struct.pack("II", 4096, 0))   # RING_SETUP
+fcntl.ioctl(fd, 0x4004C602, struct.pack("I", int(sys.argv[1])))  # SUBSCRIBE
+print("ready", flush=True)
+time.sleep(3600)' "$PID" > "$T/reader" 2>&1 &
+	pids+=($!)
+	for _ in $(seq 50); do grep -q ready "$T/reader" && return 0; sleep 0.1; done
+	return 1
+}
+
+# --- ring_wakeup: a reader (m2mctl dump) blocked in poll is woken
+trace_start ring_wakeup rx
+timeout 20 "$M" dump tr0 -n 5 > "$T/dump" 2>&1 &
+dpid=$!
+sleep 0.5
+for i in 1 2 3 4 5; do cansend $IF "02$i#11"; sleep 0.05; done
+wait $dpid
+trace_stop
+cp "$T/trace" "$T/d"
+python3 - "$T/trace" > "$T/d2" 2>&1 <<'PY'
+import re, sys
+rx, wk = {}, []
+for l in open(sys.argv[1]):
+    if " rx: " in l:
+        d = dict(re.findall(r"(\w+)=(\S+)", l.split(" rx: ", 1)[1]))
+        rx[int(d["seq"])] = int(d["ts"])
+    if " ring_wakeup: " in l:
+        d = dict(re.findall(r"(\w+)=(\S+)", l.split(" ring_wakeup: ", 1)[1]))
+        wk.append((int(d["seq"]), int(d["ts"])))
+print("rx", len(rx), "wakeups", len(wk))
+assert len(rx) == 5 and 1 <= len(wk) <= 5
+for s, ts in wk:
+    assert rx.get(s) == ts, (s, ts)     # wakeup names a record of ours
+PY
+rc=$?
+cat "$T/d2" >> "$T/d"
+ok $rc "m2mgw:ring_wakeup for a waiting reader, seq/ts of a captured record" "$T/d"
+
+# --- drop: full ring; the events sum to the module's ring_full counter
+before=$("$M" -j stats -s | python3 -c '
+import json,sys
+for p in json.load(sys.stdin):
+    if p.get("name") == "tr0": print(p["stats"]["drop_ring_full"])' 2>"$T/err")
+trace_start drop
+if small_reader; then
+	kill -STOP "${pids[-1]}"
+	"$GEN" -i $IF -n 2000 > "$T/gen" 2>&1
+	sleep 0.2
+	trace_stop
+	after=$("$M" -j stats -s | python3 -c '
+import json,sys
+for p in json.load(sys.stdin):
+    if p.get("name") == "tr0": print(p["stats"]["drop_ring_full"])' 2>>"$T/err")
+	sum=$(awk '/ drop: /{for(i=1;i<=NF;i++){if($i~/^reason=/)r=substr($i,8);if($i~/^count=/)c=substr($i,7)} if(r==0)s+=c} END{print s+0}' "$T/trace")
+	{ echo "before=$before after=$after sum=$sum"; cat "$T/err"; } > "$T/d"
+	[ -n "$after" ] && [ -n "$before" ] && [ "$sum" -gt 1000 ] &&
+		[ $((after - before)) -eq "$sum" ]
+	ok $? "m2mgw:drop reason=ring_full counts sum to the port's counter" "$T/d"
+	kill -CONT "${pids[-1]}"; kill "${pids[-1]}"
+else
+	trace_stop
+	ok 1 "m2mgw:drop (small reader did not start)" "$T/reader"
+fi
+
+# --- bpftrace scripts: run each under load, SIGINT prints the maps
+have_bpftrace=1
+command -v bpftrace > /dev/null || have_bpftrace=0
+
+# bt SCRIPT ARGS...: bpftrace in the background until "Ctrl-C" banner
+bt() {
+	local s=$1
+	shift
+	bpftrace "$BPF/$s" "$@" > "$T/$s.out" 2> "$T/$s.err" &
+	btpid=$!
+	for _ in $(seq 300); do
+		grep -q Ctrl-C "$T/$s.out" && return 0
+		kill -0 $btpid 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+bt_stop() {
+	kill -INT $btpid
+	for _ in $(seq 100); do kill -0 $btpid 2>/dev/null || break; sleep 0.1; done
+	kill -KILL $btpid 2>/dev/null
+	wait $btpid
+}
+
+if [ $have_bpftrace = 1 ]; then
+	"$M" dump tr0 > /dev/null 2>&1 &
+	pids+=($!)
+	sleep 0.3
+
+	bt m2mgw-rates.bt
+	"$GEN" -i $IF -n 3000 -r 2000 > /dev/null 2>&1
+	sleep 1.2
+	bt_stop
+	cat "$T/m2mgw-rates.bt.out" "$T/m2mgw-rates.bt.err" > "$T/d"
+	grep -q "^@rx_fps\[$PID\]: [1-9]" "$T/m2mgw-rates.bt.out"
+	ok $? "m2mgw-rates.bt prints per-port rx rates" "$T/d"
+
+	bt m2mgw-drops.bt
+	small_reader && kill -STOP "${pids[-1]}"
+	"$GEN" -i $IF -n 1000 > /dev/null 2>&1
+	sleep 1.2
+	bt_stop
+	kill -CONT "${pids[-1]}"; kill "${pids[-1]}"
+	cat "$T/m2mgw-drops.bt.out" "$T/m2mgw-drops.bt.err" > "$T/d"
+	grep -q "^@drops\[$PID, ring_full\]: [1-9]" "$T/m2mgw-drops.bt.out"
+	ok $? "m2mgw-drops.bt prints drops by port and reason" "$T/d"
+
+	bt m2mgw-wire-latency.bt "$("$BPF/realtime-offset")"
+	"$GEN" -i $IF -n 2000 -r 2000 > /dev/null 2>&1
+	bt_stop
+	cat "$T/m2mgw-wire-latency.bt.out" "$T/m2mgw-wire-latency.bt.err" > "$T/d"
+	out=$T/m2mgw-wire-latency.bt.out
+	grep -A3 '^@netdev_to_ring_ns:' "$out" | grep -q '^\[.*|@'
+	ok $? "m2mgw-wire-latency.bt prints a netdev->ring histogram" "$T/d"
+
+	bt m2mgw-ring-latency.bt
+	"$GEN" -i $IF -n 500 -r 200 > /dev/null 2>&1
+	bt_stop
+	cat "$T/m2mgw-ring-latency.bt.out" "$T/m2mgw-ring-latency.bt.err" > "$T/d"
+	grep -A3 '^@wake_to_consume_ns:' "$T/m2mgw-ring-latency.bt.out" | grep -q '^\[.*|@'
+	ok $? "m2mgw-ring-latency.bt prints a ring->consumer histogram" "$T/d"
+else
+	for s in rates drops wire-latency ring-latency; do skip "m2mgw-$s.bt" "no bpftrace"; done
+fi
+
+# --- m2mgw-top -j: rate of what was sent, drops equal to the counter
+ring_full() {
+	"$M" -j stats -s | python3 -c '
+import json,sys
+for p in json.load(sys.stdin):
+    if p.get("name") == "tr0": print(p["stats"]["drop_ring_full"])'
+}
+"$TOPT" -j -i 1 -n 600 > "$T/top" 2> "$T/top.err" &
+tpid=$!
+for _ in $(seq 300); do [ -s "$T/top" ] && break; sleep 0.1; done
+small_reader && kill -STOP "${pids[-1]}"
+before=$(ring_full)
+"$GEN" -i $IF -n 3000 -r 1000 > "$T/gen" 2>&1
+sleep 0.5
+after=$(ring_full)
+# Two more whole intervals so every frame is in a printed one.
+sleep 2.5
+kill -INT $tpid
+wait $tpid
+kill -CONT "${pids[-1]}"; kill "${pids[-1]}"
+trc=$?
+{ echo "rc=$trc before=$before after=$after"; cat "$T/top.err"; tail -n 4 "$T/top"; } > "$T/d"
+python3 - "$T/top" "$PID" 3000 >> "$T/d" 2>&1 <<'PY'
+import json, sys
+pid, sent = int(sys.argv[2]), int(sys.argv[3])
+rx = 0.0
+for l in open(sys.argv[1]):
+    for p in json.loads(l)["ports"]:
+        if p["port"] == pid:
+            rx += p["rx_fps"] * json.loads(l)["interval_s"]
+print("rx by rates:", rx, "sent:", sent)
+assert abs(rx - sent) <= 0.1 * sent
+PY
+ok $? "m2mgw-top -j rates add up to the frames sent (10%)" "$T/d"
+python3 - "$T/top" "$PID" "$before" "$after" >> "$T/d" 2>&1 <<'PY'
+import json, sys
+pid, before, after = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+drops, total = 0, 0
+for l in open(sys.argv[1]):
+    for p in json.loads(l)["ports"]:
+        if p["port"] == pid:
+            drops += p["drops"]
+            total = p["drops_total"]
+print("top drops:", drops, "total:", total, "module:", after - before)
+assert after - before > 0 and drops == after - before == total
+PY
+ok $? "m2mgw-top -j drops equal the port's drop_ring_full counter" "$T/d"
+exit $((fails > 0))
