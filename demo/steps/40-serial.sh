@@ -75,4 +75,10 @@ wait $dump
 show m2mctl -s port show "$pts"
 touch "$d/done"
 wait $gps
+# The pty is closed: its port stays, gone, with its counters, until it is
+# deleted; delete it so the next pty of that name gets a port of its own.
+if m2mctl port show "$pts" >/dev/null 2>&1; then
+	show m2mctl port show "$pts"
+	show m2mctl port del "$pts"
+fi
 rm -rf "$d"
