@@ -5,11 +5,8 @@
 #include "decode.h"
 
 static const struct decoder_ops *const decoders[] = {
-	&decoder_raw,
-	&decoder_dbc,
-	&decoder_nmea,
-	&decoder_text,
-	&decoder_modbus,
+	&decoder_raw,  &decoder_dbc,	&decoder_nmea,
+	&decoder_text, &decoder_modbus,
 };
 
 const struct decoder_ops *decoder_find(const char *name)
