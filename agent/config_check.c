@@ -123,9 +123,10 @@ int conf_check(struct agent_conf *c, const char *file, FILE *err)
 			     rc->name);
 	}
 	for (struct output_conf *oc = c->outputs; oc; oc = oc->next) {
-		if (!oc->host)
+		if (oc->type == OUT_MQTT && !oc->host)
 			perr(ps, oc->line, "[output %s]: host = is required",
 			     oc->name);
+		ps->errors += conf_check_output_http(oc, ps->file, ps->err);
 		if (!oc->topic)
 			oc->topic = strdup("m2mgw/{port}/{signal}");
 		if (topic_check(oc->topic))
@@ -199,5 +200,5 @@ bool conf_output_equal(const struct output_conf *a, const struct output_conf *b)
 	       a->backoff_min == b->backoff_min &&
 	       a->backoff_max == b->backoff_max &&
 	       a->max_inflight == b->max_inflight &&
-	       a->replay_rate == b->replay_rate;
+	       a->replay_rate == b->replay_rate && conf_output_http_equal(a, b);
 }
