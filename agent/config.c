@@ -360,7 +360,10 @@ static int conf_handler(void *user, const char *section, const char *key,
 			kv->key = strdup(key);
 			kv->value = strdup(value);
 			kv->line = ps->line;
-			list_append(&pc->opts, kv);
+			list_append(strncmp(key, "downlink_", 9) ?
+					    &pc->opts :
+					    &pc->downlink,
+				    kv);
 			return 1;
 		}
 		perr(ps, ps->line, "unknown key \"%s\" in [%s]", key,
@@ -442,6 +445,7 @@ static void free_kvs(struct conf_kv *kv)
 static void free_port(struct port_conf *pc)
 {
 	free_kvs(pc->opts);
+	free_kvs(pc->downlink);
 	free(pc->name);
 	free(pc->ifname);
 	free(pc->tty);
@@ -486,6 +490,8 @@ void conf_free(struct agent_conf *c)
 		free(oc->url);
 		free(oc->bearer_token);
 		free_kvs(oc->headers);
+		free(oc->command_topic);
+		free(oc->command_result_topic);
 		free(oc);
 	}
 	free(c->file);

@@ -111,9 +111,9 @@ int conf_check_output_http(struct output_conf *oc, const char *file, FILE *err)
 		     "[output %s]: type = http needs url =", oc->name);
 	else
 		check_url(oc, file, err, &errors);
-	if (oc->host || oc->status_topic)
+	if (oc->host || oc->status_topic || oc->command_topic)
 		perr(&errors, file, err, oc->line,
-		     "[output %s]: host and status_topic are for type = mqtt (http takes url =)",
+		     "[output %s]: host, status_topic and command_topic are for type = mqtt (http takes url =)",
 		     oc->name);
 	if (oc->bearer_token && oc->username)
 		perr(&errors, file, err, oc->line,

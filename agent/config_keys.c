@@ -204,6 +204,10 @@ static const struct key_desc output_keys[] = {
 	  .off = O(max_requests),
 	  .min = 1,
 	  .max = 64 },
+	{ .key = "command_topic", .type = K_STR, .off = O(command_topic) },
+	{ .key = "command_result_topic",
+	  .type = K_STR,
+	  .off = O(command_result_topic) },
 	{ .key = NULL }
 };
 

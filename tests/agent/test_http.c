@@ -279,8 +279,10 @@ static void test_config(void)
 		     "bearer_token = t\nusername = u\n",
 		4,
 		"[output web]: bearer_token and username (basic auth) exclude each other");
-	bad_conf(HEAD "[output web]\ntype = http\nurl = http://h/\nhost = h\n",
-		 4, "[output web]: host and status_topic are for type = mqtt");
+	bad_conf(
+		HEAD "[output web]\ntype = http\nurl = http://h/\nhost = h\n",
+		4,
+		"[output web]: host, status_topic and command_topic are for type = mqtt");
 	bad_conf(
 		HEAD "[output b]\nhost = h\nurl = http://h/\n", 4,
 		"[output b]: url, header and bearer_token are for type = http");
