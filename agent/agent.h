@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "aggregate.h"
 #include "config.h"
@@ -46,6 +47,7 @@ extern const char *const drop_names[DROP__MAX];
 /* A configured port at run time. */
 struct port_rt {
 	struct port_conf *pc;
+	struct agent *ag;
 	uint32_t port_id; /* the module's id; replay: index */
 	struct decoder *dec;
 	uint64_t frames, samples, decode_errors;
@@ -64,6 +66,12 @@ struct source {
 			     unsigned int n, const struct port_rt *old,
 			     unsigned int nold);
 	void (*destroy)(struct source *s);
+	/*
+	 * Write records (struct m2mgw_rec + payload, padded) to the module
+	 * for TX; bytes written or -errno (-EAGAIN: the tty is full).  NULL
+	 * for sources that cannot send (replay).
+	 */
+	ssize_t (*tx)(struct source *s, const void *buf, size_t len);
 	bool eof; /* replay: the log is done */
 };
 

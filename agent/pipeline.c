@@ -99,6 +99,43 @@ struct port_rt *pipeline_port_by_ifname(struct agent *ag, const char *ifname)
 	return NULL;
 }
 
+/*
+ * decoder_env->tx: one record to the module's TX path on the source's
+ * /dev/m2mgw file (O_NONBLOCK: a full tty gives -EAGAIN and nothing is
+ * sent; the decoder tries again later).  Decoders are created before
+ * the ring source resolves port ids, so the id is the port's current
+ * one, not the @port_id the decoder was given.
+ */
+static int port_tx(void *ctx, uint32_t port_id, uint16_t type,
+		   const void *payload, uint32_t len)
+{
+	struct port_rt *rt = ctx;
+	struct source *src = rt->ag->src;
+	union {
+		struct m2mgw_rec r;
+		uint8_t b[M2MGW_REC_HDR_LEN + M2MGW_SERIAL_MAXLEN + 8];
+	} buf;
+	size_t size = (M2MGW_REC_HDR_LEN + len + 7) & ~(size_t)7;
+	ssize_t n;
+
+	(void)port_id;
+	if (!src || !src->tx)
+		return -EOPNOTSUPP;
+	if (rt->port_id == M2MGW_PORT_ALL)
+		return -ENODEV;
+	if (len > M2MGW_SERIAL_MAXLEN)
+		return -EMSGSIZE;
+	memset(&buf, 0, size);
+	buf.r.len = M2MGW_REC_HDR_LEN + len;
+	buf.r.port_id = rt->port_id;
+	buf.r.type = type;
+	memcpy(buf.r.data, payload, len);
+	n = src->tx(src, &buf, size);
+	if (n < 0)
+		return (int)n;
+	return (size_t)n == size ? 0 : -EIO;
+}
+
 /* Decoders for every port of @c; port ids are kept from @old by name. */
 static int ports_build(struct agent *ag, struct agent_conf *c,
 		       struct port_rt **out, unsigned int *nout)
@@ -113,13 +150,16 @@ static int ports_build(struct agent *ag, struct agent_conf *c,
 		return -ENOMEM;
 	for (struct port_conf *pc = c->ports; pc; pc = pc->next, i++) {
 		const struct decoder_ops *ops = decoder_find(pc->decoder);
-		struct decoder_env env = { .loop = ag->loop };
+		struct decoder_env env = { .loop = ag->loop,
+					   .tx = port_tx,
+					   .tx_ctx = &ports[i] };
 		struct port_rt *old = NULL;
 
 		for (unsigned int j = 0; j < ag->nports; j++)
 			if (!strcmp(ag->ports[j].pc->name, pc->name))
 				old = &ag->ports[j];
 		ports[i].pc = pc;
+		ports[i].ag = ag;
 		/* Resolved by the ring source through netlink. */
 		ports[i].port_id = old ? old->port_id : M2MGW_PORT_ALL;
 		env.port_id = ports[i].port_id;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agent.h"
 #include "log.h"
@@ -80,6 +81,14 @@ static uint64_t ring_dropped(struct source *s)
 	struct ring_src *r = container_of(s, struct ring_src, base);
 
 	return m2mgw_ring_dropped(&r->ring);
+}
+
+static ssize_t ring_tx(struct source *s, const void *buf, size_t len)
+{
+	struct ring_src *r = container_of(s, struct ring_src, base);
+	ssize_t n = write(r->ring.fd, buf, len);
+
+	return n < 0 ? -errno : n;
 }
 
 static void ring_kick(struct source *s)
@@ -155,6 +164,7 @@ struct source *source_ring_new(struct agent *ag, char *err, size_t n)
 	r->base.waiting = ring_waiting;
 	r->base.dropped = ring_dropped;
 	r->base.kick = ring_kick;
+	r->base.tx = ring_tx;
 	r->base.ports_changed = ring_ports_changed;
 	r->base.destroy = ring_destroy;
 	ev_io_init(&r->io, io_cb, r->ring.fd, EV_READ);
