@@ -15,7 +15,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 
 #include "aggregate.h"
 #include "config.h"
@@ -27,6 +26,7 @@
 
 struct output;
 struct metrics_http;
+struct downlink;
 
 /* Why frames or messages were dropped (metrics label "reason"). */
 enum drop_reason {
@@ -66,12 +66,9 @@ struct source {
 			     unsigned int n, const struct port_rt *old,
 			     unsigned int nold);
 	void (*destroy)(struct source *s);
-	/*
-	 * Write records (struct m2mgw_rec + payload, padded) to the module
-	 * for TX; bytes written or -errno (-EAGAIN: the tty is full).  NULL
-	 * for sources that cannot send (replay).
-	 */
-	ssize_t (*tx)(struct source *s, const void *buf, size_t len);
+	/* Send one record on a port (downlink); NULL: no TX path. */
+	int (*tx)(struct source *s, uint32_t port_id, uint16_t type,
+		  const void *payload, uint32_t len);
 	bool eof; /* replay: the log is done */
 };
 
@@ -85,6 +82,7 @@ struct agent {
 	struct source *src;
 	struct output *outputs;
 	struct metrics_http *http;
+	struct downlink *dl; /* commands from MQTT (downlink.h) */
 
 	uint64_t frames_in, decoded, reports;
 	uint64_t drops[DROP__MAX];

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "downlink.h"
 #include "encode.h"
 #include "log.h"
 #include "output.h"
@@ -111,29 +112,13 @@ static int port_tx(void *ctx, uint32_t port_id, uint16_t type,
 {
 	struct port_rt *rt = ctx;
 	struct source *src = rt->ag->src;
-	union {
-		struct m2mgw_rec r;
-		uint8_t b[M2MGW_REC_HDR_LEN + M2MGW_SERIAL_MAXLEN + 8];
-	} buf;
-	size_t size = (M2MGW_REC_HDR_LEN + len + 7) & ~(size_t)7;
-	ssize_t n;
 
 	(void)port_id;
 	if (!src || !src->tx)
 		return -EOPNOTSUPP;
 	if (rt->port_id == M2MGW_PORT_ALL)
 		return -ENODEV;
-	if (len > M2MGW_SERIAL_MAXLEN)
-		return -EMSGSIZE;
-	memset(&buf, 0, size);
-	buf.r.len = M2MGW_REC_HDR_LEN + len;
-	buf.r.port_id = rt->port_id;
-	buf.r.type = type;
-	memcpy(buf.r.data, payload, len);
-	n = src->tx(src, &buf, size);
-	if (n < 0)
-		return (int)n;
-	return (size_t)n == size ? 0 : -EIO;
+	return src->tx(src, rt->port_id, type, payload, len);
 }
 
 /* Decoders for every port of @c; port ids are kept from @old by name. */
@@ -178,6 +163,26 @@ static int ports_build(struct agent *ag, struct agent_conf *c,
 	return 0;
 }
 
+/* Downlink frames go out through the source (the ring's write()). */
+static int dl_tx(void *ctx, const struct port_conf *pc, uint16_t type,
+		 const void *payload, uint32_t len)
+{
+	struct agent *ag = ctx;
+
+	for (unsigned int i = 0; i < ag->nports; i++) {
+		uint32_t id = ag->ports[i].port_id;
+
+		if (strcmp(ag->ports[i].pc->name, pc->name))
+			continue;
+		if (!ag->src || !ag->src->tx)
+			return -EOPNOTSUPP; /* replay source */
+		if (id == M2MGW_PORT_ALL)
+			return -ENODEV;
+		return ag->src->tx(ag->src, id, type, payload, len);
+	}
+	return -ENODEV;
+}
+
 static void ports_free(struct port_rt *ports, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++)
@@ -190,6 +195,9 @@ int pipeline_start(struct agent *ag)
 	char err[512] = "";
 
 	if (ports_build(ag, ag->conf, &ag->ports, &ag->nports))
+		return -EINVAL;
+	ag->dl = downlink_new(ag->conf, dl_tx, ag);
+	if (!ag->dl)
 		return -EINVAL;
 	ag->agg = agg_new(ag->conf, on_report, ag);
 	if (!ag->agg)
@@ -217,6 +225,8 @@ void pipeline_stop(struct agent *ag)
 	}
 	agg_free(ag->agg);
 	ag->agg = NULL;
+	downlink_free(ag->dl);
+	ag->dl = NULL;
 	ports_free(ag->ports, ag->nports);
 	ag->ports = NULL;
 	ag->nports = 0;
@@ -236,6 +246,7 @@ int pipeline_reload(struct agent *ag, struct agent_conf *nc)
 	struct output *keep = NULL, *o, *next;
 	struct port_rt *ports;
 	unsigned int nports;
+	struct downlink *dl;
 	char err[512] = "";
 
 	if (nc->source != old->source || nc->ring_size != old->ring_size ||
@@ -246,12 +257,16 @@ int pipeline_reload(struct agent *ag, struct agent_conf *nc)
 			"reload: [source] and [spool] dir changes take effect at restart");
 	if (ports_build(ag, nc, &ports, &nports))
 		return -EINVAL;
-	if (ag->src && ag->src->ports_changed &&
-	    ag->src->ports_changed(ag->src, ports, nports, ag->ports,
-				   ag->nports)) {
+	dl = downlink_new(nc, dl_tx, ag);
+	if (!dl || (ag->src && ag->src->ports_changed &&
+		    ag->src->ports_changed(ag->src, ports, nports, ag->ports,
+					   ag->nports))) {
+		downlink_free(dl);
 		ports_free(ports, nports);
 		return -EINVAL;
 	}
+	downlink_free(ag->dl);
+	ag->dl = dl;
 	agg_flush(ag->agg);
 	agg_free(ag->agg);
 	ag->agg = agg_new(nc, on_report, ag);

@@ -83,14 +83,6 @@ static uint64_t ring_dropped(struct source *s)
 	return m2mgw_ring_dropped(&r->ring);
 }
 
-static ssize_t ring_tx(struct source *s, const void *buf, size_t len)
-{
-	struct ring_src *r = container_of(s, struct ring_src, base);
-	ssize_t n = write(r->ring.fd, buf, len);
-
-	return n < 0 ? -errno : n;
-}
-
 static void ring_kick(struct source *s)
 {
 	drain(container_of(s, struct ring_src, base));
@@ -123,6 +115,24 @@ static int ring_ports_changed(struct source *s, struct port_rt *ports,
 				 old[i].port_id, strerror(errno));
 	}
 	return 0;
+}
+
+/* One whole record per write(): the kernel sends all of it or none. */
+static int ring_tx(struct source *s, uint32_t port_id, uint16_t type,
+		   const void *payload, uint32_t len)
+{
+	struct ring_src *r = container_of(s, struct ring_src, base);
+	uint64_t buf[(M2MGW_REC_HDR_LEN + M2MGW_SERIAL_MAXLEN) / 8 + 1];
+	size_t n =
+		m2mgw_rec_build(buf, sizeof(buf), port_id, type, payload, len);
+	ssize_t w;
+
+	if (!n)
+		return -EMSGSIZE;
+	w = write(r->ring.fd, buf, n);
+	if (w < 0)
+		return -errno;
+	return (size_t)w == n ? 0 : -EIO;
 }
 
 static void ring_destroy(struct source *s)
@@ -164,9 +174,9 @@ struct source *source_ring_new(struct agent *ag, char *err, size_t n)
 	r->base.waiting = ring_waiting;
 	r->base.dropped = ring_dropped;
 	r->base.kick = ring_kick;
-	r->base.tx = ring_tx;
 	r->base.ports_changed = ring_ports_changed;
 	r->base.destroy = ring_destroy;
+	r->base.tx = ring_tx;
 	ev_io_init(&r->io, io_cb, r->ring.fd, EV_READ);
 	ev_idle_init(&r->more, more_cb);
 	ev_io_start(ag->loop, &r->io);
