@@ -48,6 +48,7 @@ extern const char *const drop_names[DROP__MAX];
 /* A configured port at run time. */
 struct port_rt {
 	struct port_conf *pc;
+	struct agent *ag;
 	uint32_t port_id; /* the module's id; replay: index */
 	struct decoder *dec;
 	uint64_t frames, samples, decode_errors;
