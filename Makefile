@@ -50,9 +50,10 @@ modules-all:
 userspace:
 	@set -e; for d in $(SUBDIRS); do $(MAKE) -C $$d TOP=$(TOP); done
 
-## tests: the in-VM test programs (build/tests/kernel)
+## tests: the in-VM test programs (build/tests/kernel, build/bench)
 tests: userspace
 	$(MAKE) -C tests/kernel TOP=$(TOP)
+	$(MAKE) -C bench TOP=$(TOP)
 
 ## deps: install every needed Debian package (as root; quiet if none missing)
 deps:

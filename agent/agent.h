@@ -26,6 +26,7 @@
 
 struct output;
 struct metrics_http;
+struct downlink;
 
 /* Why frames or messages were dropped (metrics label "reason"). */
 enum drop_reason {
@@ -46,6 +47,7 @@ extern const char *const drop_names[DROP__MAX];
 /* A configured port at run time. */
 struct port_rt {
 	struct port_conf *pc;
+	struct agent *ag;
 	uint32_t port_id; /* the module's id; replay: index */
 	struct decoder *dec;
 	uint64_t frames, samples, decode_errors;
@@ -64,6 +66,9 @@ struct source {
 			     unsigned int n, const struct port_rt *old,
 			     unsigned int nold);
 	void (*destroy)(struct source *s);
+	/* Send one record on a port (downlink); NULL: no TX path. */
+	int (*tx)(struct source *s, uint32_t port_id, uint16_t type,
+		  const void *payload, uint32_t len);
 	bool eof; /* replay: the log is done */
 };
 
@@ -77,6 +82,7 @@ struct agent {
 	struct source *src;
 	struct output *outputs;
 	struct metrics_http *http;
+	struct downlink *dl; /* commands from MQTT (downlink.h) */
 
 	uint64_t frames_in, decoded, reports;
 	uint64_t drops[DROP__MAX];

@@ -351,7 +351,10 @@ static int conf_handler(void *user, const char *section, const char *key,
 			kv->key = strdup(key);
 			kv->value = strdup(value);
 			kv->line = ps->line;
-			list_append(&pc->opts, kv);
+			list_append(strncmp(key, "downlink_", 9) ?
+					    &pc->opts :
+					    &pc->downlink,
+				    kv);
 			return 1;
 		}
 		perr(ps, ps->line, "unknown key \"%s\" in [%s]", key,
@@ -416,16 +419,22 @@ struct agent_conf *conf_load(const char *path, FILE *err)
 	return c;
 }
 
-static void free_port(struct port_conf *pc)
+static void free_kvs(struct conf_kv *kv)
 {
-	while (pc->opts) {
-		struct conf_kv *kv = pc->opts;
+	while (kv) {
+		struct conf_kv *next = kv->next;
 
-		pc->opts = kv->next;
 		free(kv->key);
 		free(kv->value);
 		free(kv);
+		kv = next;
 	}
+}
+
+static void free_port(struct port_conf *pc)
+{
+	free_kvs(pc->opts);
+	free_kvs(pc->downlink);
 	free(pc->name);
 	free(pc->ifname);
 	free(pc->tty);
@@ -467,6 +476,8 @@ void conf_free(struct agent_conf *c)
 		free(oc->tls_cert);
 		free(oc->tls_key);
 		free(oc->status_topic);
+		free(oc->command_topic);
+		free(oc->command_result_topic);
 		free(oc);
 	}
 	free(c->file);

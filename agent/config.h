@@ -12,7 +12,8 @@
  *
  * Keys of a [port] section that the port itself does not know are kept
  * (struct conf_kv) and handed to the port's decoder, which accepts or
- * refuses them; that is how decoders plug in their own options.
+ * refuses them; that is how decoders plug in their own options.  Keys
+ * named downlink_* go to the downlink allowlist instead (downlink.h).
  */
 #ifndef M2MGWD_CONFIG_H
 #define M2MGWD_CONFIG_H
@@ -72,7 +73,8 @@ struct port_conf {
 	bool framing_given; /* reuse: apply framing to an existing port */
 	char *decoder;
 	int decoder_line;
-	struct conf_kv *opts; /* keys for the decoder */
+	struct conf_kv *opts;	  /* keys for the decoder */
+	struct conf_kv *downlink; /* downlink_* keys (downlink_allow.c) */
 };
 
 struct rule_conf {
@@ -111,6 +113,9 @@ struct output_conf {
 	double backoff_min, backoff_max;
 	unsigned int max_inflight;
 	double replay_rate; /* historical messages per second, 0: no limit */
+	/* downlink (downlink.h): {port} template, and where replies go */
+	char *command_topic;
+	char *command_result_topic;
 };
 
 struct agent_conf {

@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "decode.h"
+#include "downlink.h"
 #include "encode.h"
 #include "log.h"
 
@@ -148,6 +149,17 @@ int conf_check(struct agent_conf *c, const char *file, FILE *err)
 			perr(ps, oc->line,
 			     "[output %s]: password without username",
 			     oc->name);
+		if (oc->command_topic && dl_topic_check(oc->command_topic))
+			perr(ps, oc->line,
+			     "[output %s]: command_topic \"%s\": needs one level that is exactly {port}, may end in /#, no other wildcards",
+			     oc->name, oc->command_topic);
+		if (oc->command_result_topic &&
+		    (!oc->command_topic ||
+		     strpbrk(oc->command_result_topic, "+#") ||
+		     dl_topic_check(oc->command_result_topic)))
+			perr(ps, oc->line,
+			     "[output %s]: command_result_topic \"%s\": needs command_topic, one level {port} and no wildcards",
+			     oc->name, oc->command_result_topic);
 		if (!oc->client_id) {
 			char id[64];
 
@@ -155,6 +167,7 @@ int conf_check(struct agent_conf *c, const char *file, FILE *err)
 			oc->client_id = strdup(id);
 		}
 	}
+	st.errors += dl_conf_check(c, file, err);
 	if (!c->rules && !st.errors)
 		log_warn("%s: no [rule] sections: nothing will be published",
 			 ps->file);
@@ -199,5 +212,7 @@ bool conf_output_equal(const struct output_conf *a, const struct output_conf *b)
 	       a->backoff_min == b->backoff_min &&
 	       a->backoff_max == b->backoff_max &&
 	       a->max_inflight == b->max_inflight &&
-	       a->replay_rate == b->replay_rate;
+	       a->replay_rate == b->replay_rate &&
+	       str_eq(a->command_topic, b->command_topic) &&
+	       str_eq(a->command_result_topic, b->command_result_topic);
 }

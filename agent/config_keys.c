@@ -178,6 +178,10 @@ static const struct key_desc output_keys[] = {
 	  .min = 1,
 	  .max = 65535 },
 	{ .key = "replay_rate", .type = K_DOUBLE, .off = O(replay_rate) },
+	{ .key = "command_topic", .type = K_STR, .off = O(command_topic) },
+	{ .key = "command_result_topic",
+	  .type = K_STR,
+	  .off = O(command_result_topic) },
 	{ .key = NULL }
 };
 

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "downlink_mqtt.h"
 #include "encode.h"
 #include "log.h"
 #include "output.h"
@@ -63,6 +64,7 @@ struct mqtt {
 	unsigned int nfl, cap;
 	double tokens, refilled;
 	int status_mid;
+	struct dl_mqtt *dl; /* command_topic: downlink */
 };
 
 static int lib_refs;
@@ -171,6 +173,7 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc, int flags,
 	if (oc->status_topic)
 		mosquitto_publish(m->mosq, &m->status_mid, oc->status_topic, 6,
 				  "online", 1, true);
+	dl_mqtt_connected(m->dl);
 	m->kick = true;
 }
 
@@ -211,6 +214,16 @@ static void on_publish(struct mosquitto *mosq, void *obj, int mid, int rc,
 	m->kick = true;
 }
 
+static void on_message(struct mosquitto *mosq, void *obj,
+		       const struct mosquitto_message *msg,
+		       const mosquitto_property *props)
+{
+	struct mqtt *m = obj;
+
+	(void)mosq;
+	dl_mqtt_message(m->dl, msg, props);
+}
+
 static void pump(struct mqtt *m);
 
 /* After any call into libmosquitto: act on what the callbacks recorded. */
@@ -223,6 +236,8 @@ static void settle(struct mqtt *m, int rc)
 							mosquitto_strerror(rc));
 		m->lost = true;
 	}
+	if (m->mosq && dl_mqtt_run(m->dl, m->mosq) != MOSQ_ERR_SUCCESS)
+		m->lost = true;
 	if (m->lost) {
 		teardown(m, m->state != MQ_CLOSING);
 		return;
@@ -297,6 +312,7 @@ static int mq_connect(struct mqtt *m)
 	mosquitto_connect_v5_callback_set(m->mosq, on_connect);
 	mosquitto_disconnect_v5_callback_set(m->mosq, on_disconnect);
 	mosquitto_publish_v5_callback_set(m->mosq, on_publish);
+	mosquitto_message_v5_callback_set(m->mosq, on_message);
 	if (oc->username &&
 	    mosquitto_username_pw_set(m->mosq, oc->username, oc->password))
 		return -EINVAL;
@@ -440,6 +456,7 @@ static int mqtt_start(struct output *o)
 	m->cap = o->oc->max_inflight;
 	m->fl = calloc(m->cap, sizeof(*m->fl));
 	m->refilled = now_mono();
+	m->dl = dl_mqtt_new(o);
 	ev_io_init(&m->rd, rd_cb, -1, EV_READ);
 	ev_io_init(&m->wr, wr_cb, -1, EV_WRITE);
 	ev_timer_init(&m->misc, misc_cb, 1, 1);
@@ -513,6 +530,7 @@ static void mqtt_destroy(struct output *o)
 	ev_timer_stop(o->ag->loop, &m->misc);
 	ev_timer_stop(o->ag->loop, &m->retry);
 	free(m->fl);
+	dl_mqtt_free(m->dl);
 	free(m);
 	if (!--lib_refs)
 		mosquitto_lib_cleanup();

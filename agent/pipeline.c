@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "downlink.h"
 #include "encode.h"
 #include "log.h"
 #include "output.h"
@@ -99,6 +100,27 @@ struct port_rt *pipeline_port_by_ifname(struct agent *ag, const char *ifname)
 	return NULL;
 }
 
+/*
+ * decoder_env->tx: one record to the module's TX path on the source's
+ * /dev/m2mgw file (O_NONBLOCK: a full tty gives -EAGAIN and nothing is
+ * sent; the decoder tries again later).  Decoders are created before
+ * the ring source resolves port ids, so the id is the port's current
+ * one, not the @port_id the decoder was given.
+ */
+static int port_tx(void *ctx, uint32_t port_id, uint16_t type,
+		   const void *payload, uint32_t len)
+{
+	struct port_rt *rt = ctx;
+	struct source *src = rt->ag->src;
+
+	(void)port_id;
+	if (!src || !src->tx)
+		return -EOPNOTSUPP;
+	if (rt->port_id == M2MGW_PORT_ALL)
+		return -ENODEV;
+	return src->tx(src, rt->port_id, type, payload, len);
+}
+
 /* Decoders for every port of @c; port ids are kept from @old by name. */
 static int ports_build(struct agent *ag, struct agent_conf *c,
 		       struct port_rt **out, unsigned int *nout)
@@ -113,13 +135,16 @@ static int ports_build(struct agent *ag, struct agent_conf *c,
 		return -ENOMEM;
 	for (struct port_conf *pc = c->ports; pc; pc = pc->next, i++) {
 		const struct decoder_ops *ops = decoder_find(pc->decoder);
-		struct decoder_env env = { .loop = ag->loop };
+		struct decoder_env env = { .loop = ag->loop,
+					   .tx = port_tx,
+					   .tx_ctx = &ports[i] };
 		struct port_rt *old = NULL;
 
 		for (unsigned int j = 0; j < ag->nports; j++)
 			if (!strcmp(ag->ports[j].pc->name, pc->name))
 				old = &ag->ports[j];
 		ports[i].pc = pc;
+		ports[i].ag = ag;
 		/* Resolved by the ring source through netlink. */
 		ports[i].port_id = old ? old->port_id : M2MGW_PORT_ALL;
 		env.port_id = ports[i].port_id;
@@ -138,6 +163,26 @@ static int ports_build(struct agent *ag, struct agent_conf *c,
 	return 0;
 }
 
+/* Downlink frames go out through the source (the ring's write()). */
+static int dl_tx(void *ctx, const struct port_conf *pc, uint16_t type,
+		 const void *payload, uint32_t len)
+{
+	struct agent *ag = ctx;
+
+	for (unsigned int i = 0; i < ag->nports; i++) {
+		uint32_t id = ag->ports[i].port_id;
+
+		if (strcmp(ag->ports[i].pc->name, pc->name))
+			continue;
+		if (!ag->src || !ag->src->tx)
+			return -EOPNOTSUPP; /* replay source */
+		if (id == M2MGW_PORT_ALL)
+			return -ENODEV;
+		return ag->src->tx(ag->src, id, type, payload, len);
+	}
+	return -ENODEV;
+}
+
 static void ports_free(struct port_rt *ports, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++)
@@ -150,6 +195,9 @@ int pipeline_start(struct agent *ag)
 	char err[512] = "";
 
 	if (ports_build(ag, ag->conf, &ag->ports, &ag->nports))
+		return -EINVAL;
+	ag->dl = downlink_new(ag->conf, dl_tx, NULL, ag);
+	if (!ag->dl)
 		return -EINVAL;
 	ag->agg = agg_new(ag->conf, on_report, ag);
 	if (!ag->agg)
@@ -177,6 +225,8 @@ void pipeline_stop(struct agent *ag)
 	}
 	agg_free(ag->agg);
 	ag->agg = NULL;
+	downlink_free(ag->dl);
+	ag->dl = NULL;
 	ports_free(ag->ports, ag->nports);
 	ag->ports = NULL;
 	ag->nports = 0;
@@ -196,6 +246,7 @@ int pipeline_reload(struct agent *ag, struct agent_conf *nc)
 	struct output *keep = NULL, *o, *next;
 	struct port_rt *ports;
 	unsigned int nports;
+	struct downlink *dl;
 	char err[512] = "";
 
 	if (nc->source != old->source || nc->ring_size != old->ring_size ||
@@ -206,12 +257,16 @@ int pipeline_reload(struct agent *ag, struct agent_conf *nc)
 			"reload: [source] and [spool] dir changes take effect at restart");
 	if (ports_build(ag, nc, &ports, &nports))
 		return -EINVAL;
-	if (ag->src && ag->src->ports_changed &&
-	    ag->src->ports_changed(ag->src, ports, nports, ag->ports,
-				   ag->nports)) {
+	dl = downlink_new(nc, dl_tx, NULL, ag);
+	if (!dl || (ag->src && ag->src->ports_changed &&
+		    ag->src->ports_changed(ag->src, ports, nports, ag->ports,
+					   ag->nports))) {
+		downlink_free(dl);
 		ports_free(ports, nports);
 		return -EINVAL;
 	}
+	downlink_free(ag->dl);
+	ag->dl = dl;
 	agg_flush(ag->agg);
 	agg_free(ag->agg);
 	ag->agg = agg_new(nc, on_report, ag);

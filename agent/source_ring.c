@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agent.h"
 #include "log.h"
@@ -116,6 +117,24 @@ static int ring_ports_changed(struct source *s, struct port_rt *ports,
 	return 0;
 }
 
+/* One whole record per write(): the kernel sends all of it or none. */
+static int ring_tx(struct source *s, uint32_t port_id, uint16_t type,
+		   const void *payload, uint32_t len)
+{
+	struct ring_src *r = container_of(s, struct ring_src, base);
+	uint64_t buf[(M2MGW_REC_HDR_LEN + M2MGW_SERIAL_MAXLEN) / 8 + 1];
+	size_t n =
+		m2mgw_rec_build(buf, sizeof(buf), port_id, type, payload, len);
+	ssize_t w;
+
+	if (!n)
+		return -EMSGSIZE;
+	w = write(r->ring.fd, buf, n);
+	if (w < 0)
+		return -errno;
+	return (size_t)w == n ? 0 : -EIO;
+}
+
 static void ring_destroy(struct source *s)
 {
 	struct ring_src *r = container_of(s, struct ring_src, base);
@@ -157,6 +176,7 @@ struct source *source_ring_new(struct agent *ag, char *err, size_t n)
 	r->base.kick = ring_kick;
 	r->base.ports_changed = ring_ports_changed;
 	r->base.destroy = ring_destroy;
+	r->base.tx = ring_tx;
 	ev_io_init(&r->io, io_cb, r->ring.fd, EV_READ);
 	ev_idle_init(&r->more, more_cb);
 	ev_io_start(ag->loop, &r->io);

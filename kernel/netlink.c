@@ -126,10 +126,22 @@ static int m2mgw_reply_port(struct genl_info *info, struct m2mgw_port *port,
 	return genlmsg_reply(skb, info);
 }
 
+/*
+ * Events are multicast while the family is registered.  Every sender
+ * holds m2mgw_ports_lock, under which m2mgw_netlink_exit() clears this
+ * before unregistering: a netdev or tty event between the unregister and
+ * the ports' teardown at module exit must not multicast into a group id
+ * that is no longer ours.
+ */
+static bool m2mgw_nl_events;
+
 void m2mgw_nl_port_event(struct m2mgw_port *port, u8 cmd)
 {
 	struct sk_buff *skb;
 
+	lockdep_assert_held(&m2mgw_ports_lock);
+	if (!m2mgw_nl_events)
+		return;
 	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!skb)
 		return;
@@ -146,6 +158,9 @@ void m2mgw_nl_drop_event(struct m2mgw_port *port, u32 reason, u64 count)
 	struct sk_buff *skb;
 	void *hdr;
 
+	lockdep_assert_held(&m2mgw_ports_lock);
+	if (!m2mgw_nl_events)
+		return;
 	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!skb)
 		return;
@@ -335,10 +350,21 @@ static struct genl_family m2mgw_genl_family __ro_after_init = {
 
 int __init m2mgw_netlink_init(void)
 {
-	return genl_register_family(&m2mgw_genl_family);
+	int err;
+
+	err = genl_register_family(&m2mgw_genl_family);
+	if (err)
+		return err;
+	mutex_lock(&m2mgw_ports_lock);
+	m2mgw_nl_events = true;
+	mutex_unlock(&m2mgw_ports_lock);
+	return 0;
 }
 
 void m2mgw_netlink_exit(void)
 {
+	mutex_lock(&m2mgw_ports_lock);
+	m2mgw_nl_events = false;
+	mutex_unlock(&m2mgw_ports_lock);
 	genl_unregister_family(&m2mgw_genl_family);
 }

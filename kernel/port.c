@@ -61,7 +61,8 @@ void m2mgw_port_put(struct m2mgw_port *port)
 	kref_put(&port->ref, m2mgw_port_release);
 }
 
-static struct m2mgw_port *m2mgw_port_by_name(struct net *net, const char *name)
+/* Called with m2mgw_ports_lock held. */
+struct m2mgw_port *m2mgw_port_by_name(struct net *net, const char *name)
 {
 	struct m2mgw_port *port;
 	unsigned long id;
@@ -125,6 +126,47 @@ struct m2mgw_port *m2mgw_port_next(struct net *net, unsigned long *index)
 	return NULL;
 }
 
+/*
+ * A port that is not published yet: the caller fills in the type's part
+ * and inserts it with m2mgw_port_publish(), or drops it with
+ * m2mgw_port_put().
+ */
+static struct m2mgw_port *m2mgw_port_alloc(struct net *net,
+					   const struct m2mgw_port_ops *ops,
+					   bool enabled)
+{
+	struct m2mgw_port *port;
+
+	port = kzalloc(sizeof(*port), GFP_KERNEL_ACCOUNT);
+	if (!port)
+		return NULL;
+	port->stats = netdev_alloc_pcpu_stats(struct m2mgw_port_stats);
+	if (!port->stats) {
+		kfree(port);
+		return NULL;
+	}
+	kref_init(&port->ref);
+	port->ops = ops;
+	port->net = net;
+	port->state = M2MGW_STATE_DOWN;
+	port->enabled = enabled;
+	port->id = m2mgw_next_id;
+	return port;
+}
+
+/* Make @port visible to lookups under the id m2mgw_port_alloc() gave it. */
+static int m2mgw_port_publish(struct m2mgw_port *port)
+{
+	int err;
+
+	err = xa_insert(&m2mgw_ports, port->id, port, GFP_KERNEL);
+	if (err)
+		return err;
+	m2mgw_next_id++;
+	m2mgw_nr_ports++;
+	return 0;
+}
+
 /**
  * m2mgw_port_new() - create a port from a PORT_NEW request.
  * @info: the request, with a validated M2MGW_A_PORT_TYPE.
@@ -139,6 +181,7 @@ struct m2mgw_port *m2mgw_port_new(struct genl_info *info)
 	struct nlattr *name = info->attrs[M2MGW_A_PORT_NAME];
 	struct net *net = genl_info_net(info);
 	struct m2mgw_port *port;
+	bool enabled;
 	int err;
 
 	ASSERT_RTNL();
@@ -159,23 +202,13 @@ struct m2mgw_port *m2mgw_port_new(struct genl_info *info)
 		return ERR_PTR(-EEXIST);
 	}
 
-	port = kzalloc(sizeof(*port), GFP_KERNEL_ACCOUNT);
+	enabled = !info->attrs[M2MGW_A_PORT_ENABLED] ||
+		  nla_get_u8(info->attrs[M2MGW_A_PORT_ENABLED]);
+	port = m2mgw_port_alloc(net, m2mgw_port_types[type], enabled);
 	if (!port)
 		return ERR_PTR(-ENOMEM);
-	port->stats = netdev_alloc_pcpu_stats(struct m2mgw_port_stats);
-	if (!port->stats) {
-		kfree(port);
-		return ERR_PTR(-ENOMEM);
-	}
-	kref_init(&port->ref);
-	port->ops = m2mgw_port_types[type];
-	port->net = net;
-	port->state = M2MGW_STATE_DOWN;
-	port->enabled = !info->attrs[M2MGW_A_PORT_ENABLED] ||
-			nla_get_u8(info->attrs[M2MGW_A_PORT_ENABLED]);
 	if (name)
 		nla_strscpy(port->name, name, sizeof(port->name));
-	port->id = m2mgw_next_id;
 
 	err = port->ops->create(port, info);
 	if (err)
@@ -187,11 +220,9 @@ struct m2mgw_port *m2mgw_port_new(struct genl_info *info)
 		err = -EEXIST;
 		goto err_destroy;
 	}
-	err = xa_insert(&m2mgw_ports, port->id, port, GFP_KERNEL);
+	err = m2mgw_port_publish(port);
 	if (err)
 		goto err_destroy;
-	m2mgw_next_id++;
-	m2mgw_nr_ports++;
 	return port;
 
 err_destroy:
@@ -227,30 +258,18 @@ struct m2mgw_port *m2mgw_port_new_attached(struct net *net,
 		return ERR_PTR(-ENOSPC);
 	if (m2mgw_port_by_name(net, name))
 		return ERR_PTR(-EEXIST);
-	port = kzalloc(sizeof(*port), GFP_KERNEL_ACCOUNT);
+	port = m2mgw_port_alloc(net, ops, true);
 	if (!port)
 		return ERR_PTR(-ENOMEM);
-	port->stats = netdev_alloc_pcpu_stats(struct m2mgw_port_stats);
-	if (!port->stats) {
-		kfree(port);
-		return ERR_PTR(-ENOMEM);
-	}
-	kref_init(&port->ref);
-	port->ops = ops;
-	port->net = net;
-	port->state = M2MGW_STATE_DOWN;
-	port->enabled = true;
 	strscpy(port->name, name, sizeof(port->name));
-	port->id = m2mgw_next_id;
-	err = xa_insert(&m2mgw_ports, port->id, port, GFP_KERNEL);
+	port->priv = priv;
+	err = m2mgw_port_publish(port);
 	if (err) {
-		free_percpu(port->stats);
-		kfree(port);
+		/* @priv stays the caller's. */
+		port->priv = NULL;
+		m2mgw_port_put(port);
 		return ERR_PTR(err);
 	}
-	port->priv = priv;
-	m2mgw_next_id++;
-	m2mgw_nr_ports++;
 	return port;
 }
 

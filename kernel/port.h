@@ -111,6 +111,7 @@ struct m2mgw_port *m2mgw_port_new_attached(struct net *net,
 					   const char *name, void *priv);
 void m2mgw_port_del(struct m2mgw_port *port);
 struct m2mgw_port *m2mgw_port_find(struct net *net, struct genl_info *info);
+struct m2mgw_port *m2mgw_port_by_name(struct net *net, const char *name);
 struct m2mgw_port *m2mgw_port_next(struct net *net, unsigned long *index);
 void m2mgw_port_put(struct m2mgw_port *port);
 void m2mgw_port_set_state(struct m2mgw_port *port, u32 state);

@@ -188,6 +188,28 @@ u32 m2mgw_serial_state(const struct m2mgw_serial *s, bool enabled)
 	return enabled ? M2MGW_STATE_UP : M2MGW_STATE_DOWN;
 }
 
+/*
+ * A tty given the line discipline again (TIOCSETD) after a hangup, or a
+ * new tty that reuses the name of one that went away (pty numbers are
+ * recycled): the old port of a TIOCSETD attach is gone for good and only
+ * holds the name, so it makes way.  A gone port that PORT_NEW created
+ * stays until PORT_DEL, as its creator asked for it by name.
+ */
+static void m2mgw_serial_replace_gone(const char *name)
+{
+	struct m2mgw_port *old = m2mgw_port_by_name(&init_net, name);
+	struct m2mgw_serial *os;
+
+	if (!old || old->ops != &m2mgw_serial_ops ||
+	    READ_ONCE(old->state) != M2MGW_STATE_GONE)
+		return;
+	os = old->priv;
+	if (!os->user)
+		return;
+	m2mgw_nl_port_event(old, M2MGW_CMD_PORT_DEL);
+	m2mgw_port_del(old);
+}
+
 /* Events of the line discipline, with the port locks. */
 static void m2mgw_serial_work(struct work_struct *work)
 {
@@ -207,6 +229,7 @@ static void m2mgw_serial_work(struct work_struct *work)
 
 	if (publish && !closed && !s->port) {
 		/* The port's reference; given back by m2mgw_serial_free(). */
+		m2mgw_serial_replace_gone(s->name);
 		kref_get(&s->ref);
 		port = m2mgw_port_new_attached(&init_net, &m2mgw_serial_ops,
 					       s->name, s);

@@ -1,7 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
-# demo: m2mgwd: vcan frames and a simulated serial meter through the module and the agent to a mosquitto broker, printed as JSON by a subscriber
+# demo: m2mgwd: vcan frames decoded with a DBC, a serial meter (key=value lines) and a GPS (NMEA 0183) through the module and the agent to a mosquitto broker
 # Shell fragment run by demo/run (bash -eu).
 
+show() {
+	echo "\$ $*"
+	"$@"
+}
 d=$(mktemp -d /tmp/demo-agent.XXXXXX)
 chmod 755 "$d"
 cleanup() {
@@ -22,27 +26,38 @@ for _ in $(seq 50); do
 	mosquitto_pub -h 127.0.0.1 -t probe -m x 2>/dev/null && break
 	sleep 0.2
 done
-# The simulated serial device: a pty whose slave gets the m2mgw line
-# discipline (as ldattach would), so the module creates port pts<N>.
+# The simulated serial devices: two ptys whose slaves get the m2mgw line
+# discipline (as ldattach would), so the module creates ports pts<N>: an
+# energy meter printing key=value lines and a GPS receiver printing NMEA.
 python3 - "$d" <<'PY' &
-import fcntl, os, struct, sys, termios, time, tty
+import fcntl, functools, os, struct, sys, termios, time, tty
 d = sys.argv[1]
-m, s = os.openpty()
-tty.setraw(m); tty.setraw(s)
-fcntl.ioctl(s, termios.TIOCSETD, struct.pack('i', 29))
-open(d + '/pty.tmp', 'w').write('pts' + os.ttyname(s).rsplit('/', 1)[1])
-os.rename(d + '/pty.tmp', d + '/pty')
+def pty(name):
+    m, s = os.openpty()
+    tty.setraw(m); tty.setraw(s)
+    fcntl.ioctl(s, termios.TIOCSETD, struct.pack('i', 29))
+    open(d + '/tmp', 'w').write('pts' + os.ttyname(s).rsplit('/', 1)[1])
+    os.rename(d + '/tmp', d + '/' + name)
+    return m, s
+def nmea(body):
+    c = functools.reduce(lambda a, b: a ^ b, body.encode(), 0)
+    return ('$%s*%02X\r\n' % (body, c)).encode()
+meter, _m = pty('meter')
+gps, _g = pty('gps')
 while not os.path.exists(d + '/go'):
     time.sleep(0.1)
-for line in (b'kWh=1021.5\n', b'kWh=1021.7\n', b'kWh=1022.0\n'):
-    os.write(m, line)
+for i, kwh in enumerate((1021.5, 1021.7, 1022.0)):
+    os.write(meter, b'kWh=%.1f V=%.1f\n' % (kwh, 230.1 + i))
+    os.write(gps, nmea('GPGGA,1200%02d.00,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,' % i))
+    os.write(gps, nmea('GPRMC,1200%02d.00,A,4807.038,N,01131.000,E,%.1f,084.4,251126,,,A' % (i, 22.4 + i)))
     time.sleep(0.2)
 while not os.path.exists(d + '/done'):
     time.sleep(0.1)
 PY
 meter=$!
-for _ in $(seq 50); do [ -f "$d/pty" ] && break; sleep 0.1; done
-pts=$(cat "$d/pty")
+for _ in $(seq 50); do [ -f "$d/gps" ] && break; sleep 0.1; done
+meter_pts=$(cat "$d/meter")
+gps_pts=$(cat "$d/gps")
 cat >"$d/m2mgwd.conf" <<CONF
 [source]
 type = ring
@@ -53,30 +68,51 @@ dir = $d/spool
 [port engine]
 type = can
 ifname = vcan0
-decoder = raw
+decoder = dbc
+dbc = $PWD/agent/examples/vehicle.dbc
 
-# every frame of id 123 as it comes
-[rule rpm]
+# every Engine signal as it comes
+[rule engine]
 port = engine
-signal = 123
+signal = Engine.*
 period = 0
 
-# id 200: one report per 3 s of capture time
-[rule temp]
+# the battery: one report per 3 s of capture time
+[rule battery]
 port = engine
-signal = 200
+signal = Battery.Soc
 period = 3s
 stats = last, min, max, mean, count
 
-# the serial meter: attached by TIOCSETD, one frame per line
-[port $pts]
+# the meter: attached by TIOCSETD, one key=value line per frame
+[port $meter_pts]
 type = serial
 create = no
 framing = delimiter
 framing_arg = 10
+decoder = text
+format = kv
 
 [rule meter]
-port = $pts
+port = $meter_pts
+period = 0
+
+# the GPS: NMEA 0183 sentences, checksums checked
+[port $gps_pts]
+type = serial
+create = no
+framing = delimiter
+framing_arg = 10
+decoder = nmea
+
+[rule position]
+port = $gps_pts
+signal = *itude
+period = 0
+
+[rule speed]
+port = $gps_pts
+signal = speed
 period = 0
 
 [output local]
@@ -100,12 +136,12 @@ for _ in $(seq 50); do
 	sleep 0.2
 done
 sed 's/^[0-9:.]* /  /' "$d/agent.log"
-echo "\$ for t in 0141 0150 015a 0164; do cansend vcan0 123#0BB8; cansend vcan0 200#\$t; done"
-for t in 0141 0150 015a 0164; do
-	cansend vcan0 123#0BB8
-	cansend vcan0 "200#$t"
+echo "\$ # the engine ECU: coolant 90 degC, 1500..1800 rpm, 2nd gear; the BMS: 400 V, SoC 80..78.5 %"
+for f in 1770:A0 1900:9F 1A90:9E 1C20:9D; do
+	show cansend vcan0 "100#14050000${f%:*}0200"
+	show cansend vcan0 "200#00409C00000000${f#*:}"
 done
-echo "\$ # the meter writes 3 lines on its serial line"
+echo "\$ # the meter writes 3 lines, the GPS 3 GGA and 3 RMC sentences"
 touch "$d/go"
 sleep 4
 kill -USR1 "$agent"
@@ -119,9 +155,11 @@ echo "\$ # what the subscriber printed:"
 cat "$d/sub.out"
 echo "\$ # metrics (SIGUSR1) from the agent log:"
 grep -E 'frames_in_total|decoded_total|reports_total|acked_total|broker_connected' "$d/agent.log" | sed 's/^[0-9:.]* /  /'
-n=$(grep -c '^site/engine/' "$d/sub.out")
-m=$(grep -c "^site/$pts/" "$d/sub.out")
-if [ "$n" -lt 5 ] || [ "$m" != 3 ]; then
-	echo "expected at least 5 CAN and 3 serial messages, got $n and $m"
+n=$(grep -c '^site/engine/Engine\.' "$d/sub.out")
+m=$(grep -c "^site/$meter_pts/" "$d/sub.out")
+g=$(grep -c "^site/$gps_pts/" "$d/sub.out")
+rpm=$(grep -c '^site/engine/Engine.Rpm .*"value":1[5-8]00' "$d/sub.out")
+if [ "$n" != 16 ] || [ "$rpm" != 4 ] || [ "$m" != 6 ] || [ "$g" != 18 ]; then
+	echo "expected 16 Engine (4 Rpm 1500..1800), 6 meter and 18 GPS messages, got $n ($rpm), $m and $g"
 	exit 1
 fi

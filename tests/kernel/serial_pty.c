@@ -381,6 +381,33 @@ TEST_F(pty, n_tty_detaches_and_reattach_gives_a_new_port)
 	EXPECT_NE(old, self->p.port);
 }
 
+/*
+ * Pty numbers are recycled: a TIOCSETD attach of a new pty that has the
+ * name of one that hung up replaces the old, gone port.
+ */
+TEST_F(pty, reused_tty_name_replaces_gone_port)
+{
+	uint32_t old = self->p.port;
+	char name[sizeof(self->p.name)];
+	int ld = SP_LDISC;
+	struct tl_reply r;
+
+	strcpy(name, self->p.name);
+	close(self->p.master);
+	self->p.master = -1;
+	ASSERT_EQ(0, sp_wait_state(&self->p.nl, old, M2MGW_STATE_GONE, 5000));
+	close(self->p.slave);
+	self->p.slave = -1;
+	/* The lowest free pty index comes back. */
+	ASSERT_EQ(0, sp_pty(&self->p, B38400));
+	ASSERT_STREQ(name, self->p.name);
+	ASSERT_EQ(0, ioctl(self->p.slave, TIOCSETD, &ld));
+	self->p.port = sp_wait_port(&self->p.nl, name, 5000);
+	ASSERT_NE(0, self->p.port);
+	EXPECT_NE(old, self->p.port);
+	EXPECT_EQ(-ENOENT, tl_port_get(&self->p.nl, old, &r));
+}
+
 static int serial_new(struct tl_nl *nl, struct tl_reply *r, const char *tty,
 		      int attr, uint32_t val)
 {

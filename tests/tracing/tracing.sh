@@ -49,6 +49,7 @@ trap finish EXIT
 [ -d $TR/events ] || mount -t tracefs tracefs $TR 2>/dev/null
 [ -d /sys/kernel/debug/tracing ] || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 
+[ -x "$GEN" ] || { echo "# $GEN missing: make tests"; ok 1 "traffic generator built"; exit 1; }
 ip link add $IF type vcan && ip link set $IF up || { ok 1 "vcan $IF"; exit 1; }
 "$M" port add can $IF name tr0 > "$T/add" 2>&1
 PID=$("$M" -j port show tr0 | python3 -c 'import json,sys; d=json.load(sys.stdin); d=d[0] if isinstance(d,list) else d; print(d["id"])' 2>"$T/err")
