@@ -9,6 +9,7 @@
  *   CAN, DBC:      {"message":"EngineCmd","signals":{"TargetRpm":1500}}
  *   serial:        {"hex":"0103000a0001"} or {"text":"RESET\r\n"}
  *   Modbus master: {"slave":1,"write":{"address":10,"value":7}}
+ *                  ("values":[...] for several registers)
  *
  * plus an optional "cid" the reply echoes (correlation for MQTT 3.1.1).
  * Nothing reaches a bus unless the port's allowlist in the config says

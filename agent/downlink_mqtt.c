@@ -56,6 +56,7 @@ struct dl_mqtt {
 	struct dl_msg *head, **tail;
 	struct dl_wait *waits; /* replies to come and to publish */
 	bool want_sub;
+	bool running; /* in dl_mqtt_run(): replies wait for its end */
 	uint64_t commands, replies;
 };
 
@@ -224,7 +225,9 @@ static void reply_later(void *ctx, char *text)
 		wait_free(w);
 		return;
 	}
-	w->d->o->ops->kick(w->d->o);
+	/* A write that failed at once calls back inside dl_mqtt_run(). */
+	if (!w->d->running)
+		w->d->o->ops->kick(w->d->o);
 }
 
 static int run_one(struct dl_mqtt *d, struct mosquitto *mosq,
@@ -299,6 +302,7 @@ int dl_mqtt_run(struct dl_mqtt *d, struct mosquitto *mosq)
 
 	if (!d)
 		return rc;
+	d->running = true;
 	if (d->want_sub) {
 		const struct output_conf *oc = d->o->oc;
 		char *sub = dl_topic_sub(oc->command_topic);
