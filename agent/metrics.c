@@ -176,6 +176,13 @@ char *metrics_text(struct agent *ag)
 			"m2mgwd_stage_stalls_total{stage=\"output\",output=\"%s\"} %llu\n",
 			o->oc->name, (unsigned long long)o->h_spool.stalls,
 			o->oc->name, (unsigned long long)o->h_send.stalls);
+	metric(&b, "downlink_commands_total", "counter",
+	       "Downlink commands carried out (ok) and refused.");
+	bprintf(&b,
+		"m2mgwd_downlink_commands_total{result=\"ok\"} %llu\n"
+		"m2mgwd_downlink_commands_total{result=\"refused\"} %llu\n",
+		(unsigned long long)ag->dl_stats.ok,
+		(unsigned long long)ag->dl_stats.refused);
 	metric(&b, "reloads_total", "counter",
 	       "Configuration reloads (SIGHUP).");
 	bprintf(&b,
