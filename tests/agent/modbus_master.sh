@@ -103,10 +103,10 @@ baud = 19200
 framing = modbus-rtu
 decoder = modbus
 mode = master
-timeout = 250ms
+timeout = 1s
 retries = 1
 backoff_min = 500ms
-backoff_max = 2s
+backoff_max = 4s
 poll = count slave=1 fc=3 addr=0 period=500ms
 poll = neg slave=1 fc=3 addr=1 type=s16 period=500ms
 poll = temp slave=1 fc=3 addr=2 type=float32 unit=degC period=500ms
@@ -115,7 +115,7 @@ poll = volts slave=1 fc=4 addr=5 scale=0.1 unit=V period=2s
 poll = relay slave=1 fc=1 addr=3 period=2s
 poll = missing slave=1 fc=3 addr=200 period=2s
 poll = noisy slave=1 fc=4 addr=50 period=2s
-poll = ghost slave=7 fc=3 addr=0 period=500ms
+poll = ghost slave=7 fc=3 addr=0 period=500ms timeout=250ms
 $1
 [rule each]
 period = 0
@@ -205,8 +205,10 @@ import sys
 reqs = [l.split() for l in open(sys.argv[1]) if not l.startswith('#')]
 reqs = [(float(t), int(s)) for t, s, f, a, c in reqs]
 # After a request to the absent slave the master must wait its 250 ms
-# timeout before the next request (receive times in a TCG guest: allow 50 ms jitter).
-short = [(a[0], b[0] - a[0]) for a, b in zip(reqs, reqs[1:]) if a[1] == 7 and b[0] - a[0] < 0.2]
+# timeout before the next request; one that did not would send after
+# the 2 ms gap.  Arrival times in a TCG guest on a busy host jitter, so
+# half the timeout is the bound.
+short = [(a[0], b[0] - a[0]) for a, b in zip(reqs, reqs[1:]) if a[1] == 7 and b[0] - a[0] < 0.125]
 print('# %d requests to slave 7, %d followed too soon %s' % (sum(1 for r in reqs if r[1] == 7), len(short), short[:3]))
 sys.exit(0 if not short else 1)
 EOF

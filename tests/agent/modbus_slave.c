@@ -65,11 +65,13 @@ static uint16_t crc16(const uint8_t *p, size_t n)
  * is absent.  The master sends one request at a time, so a quiet line
  * ends the request.
  */
-static int read_request(int fd, uint8_t *q, size_t max)
+static int read_request(int fd, uint8_t *q, size_t max, struct timespec *ts)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	ssize_t n = read(fd, q, max), r;
 
+	/* Arrival: before the quiet wait, which a busy guest stretches. */
+	clock_gettime(CLOCK_MONOTONIC, ts);
 	while (n > 0 && (size_t)n < max && poll(&p, 1, 5) > 0) {
 		r = read(fd, q + n, max - (size_t)n);
 		if (r <= 0)
@@ -144,7 +146,7 @@ int main(int argc, char **argv)
 	map->tab_bits[3] = 1;
 	for (;;) {
 		struct timespec ts;
-		int n = read_request(m, q, sizeof(q));
+		int n = read_request(m, q, sizeof(q), &ts);
 
 		if (n < 0) {
 			perror("read");
@@ -154,7 +156,6 @@ int main(int argc, char **argv)
 			fprintf(log, "# bad request of %d bytes\n", n);
 			continue;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &ts);
 		fprintf(log, "%.6f %u %u %u %u\n", ts.tv_sec + ts.tv_nsec / 1e9,
 			q[0], q[1], q[2] << 8 | q[3], q[4] << 8 | q[5]);
 		if (q[0] != id)
