@@ -13,6 +13,7 @@
 #include "downlink.h"
 #include "encode.h"
 #include "log.h"
+#include "modbus_sched.h"
 #include "output.h"
 
 struct emit_ctx {
@@ -183,6 +184,27 @@ static int dl_tx(void *ctx, const struct port_conf *pc, uint16_t type,
 	return -ENODEV;
 }
 
+/* Downlink Modbus writes: queued on the port's master scheduler. */
+static int dl_modbus(void *ctx, const struct port_conf *pc, uint8_t slave,
+		     uint8_t fc, uint16_t addr, const uint16_t *values,
+		     uint16_t count, dl_modbus_done_fn done, void *done_ctx)
+{
+	struct agent *ag = ctx;
+
+	for (unsigned int i = 0; i < ag->nports; i++) {
+		struct modbus_sched *s;
+
+		if (strcmp(ag->ports[i].pc->name, pc->name))
+			continue;
+		s = modbus_sched_of(ag->ports[i].dec);
+		if (!s)
+			return -EOPNOTSUPP;
+		return modbus_sched_write(s, slave, fc, addr, values, count,
+					  done, done_ctx);
+	}
+	return -ENODEV;
+}
+
 static void ports_free(struct port_rt *ports, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++)
@@ -196,7 +218,7 @@ int pipeline_start(struct agent *ag)
 
 	if (ports_build(ag, ag->conf, &ag->ports, &ag->nports))
 		return -EINVAL;
-	ag->dl = downlink_new(ag->conf, dl_tx, ag);
+	ag->dl = downlink_new(ag->conf, dl_tx, dl_modbus, ag);
 	if (!ag->dl)
 		return -EINVAL;
 	ag->agg = agg_new(ag->conf, on_report, ag);
@@ -257,7 +279,7 @@ int pipeline_reload(struct agent *ag, struct agent_conf *nc)
 			"reload: [source] and [spool] dir changes take effect at restart");
 	if (ports_build(ag, nc, &ports, &nports))
 		return -EINVAL;
-	dl = downlink_new(nc, dl_tx, ag);
+	dl = downlink_new(nc, dl_tx, dl_modbus, ag);
 	if (!dl || (ag->src && ag->src->ports_changed &&
 		    ag->src->ports_changed(ag->src, ports, nports, ag->ports,
 					   ag->nports))) {
