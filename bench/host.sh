@@ -23,3 +23,14 @@ echo "bench=callgrind fn=m2mgw_uring_write batch=64 frames=$N ir_per_frame=$(ir 
 for i in 1 2 3 4 5; do
 	"$B/ringbench" 2000 1024
 done | sort -t= -k4 -n | sed -n 3p | sed 's/^/bench=native /'
+
+# The agent's per-frame work (bench/agentbench: memfd ring -> decoder ->
+# aggregate -> encode -> null sink), raw and DBC, 5 runs each: frames per
+# CPU-second of one core and the process's peak RSS.
+cd "$(dirname "$0")/.."
+for d in raw dbc; do
+	for i in 1 2 3 4 5; do
+		"$B/agentbench" "bench/agent/$d.conf" agent/examples/vehicle.log \
+			2000000
+	done
+done
