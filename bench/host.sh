@@ -34,3 +34,18 @@ for d in raw dbc; do
 			2000000
 	done
 done
+
+# m2mgwd itself (the binary, all its libraries mapped): peak RSS, and
+# how much of it is anonymous or file-backed (shared library pages,
+# shared with every other process using them), plus PSS.
+rm -rf /tmp/m2mgw-bench-rss-spool
+"$B/../bin/m2mgwd" -c bench/agent/replay.conf >/dev/null 2>&1 &
+pid=$!
+sleep 3
+awk '/^VmHWM:/ { h = $2 } /^RssAnon:/ { a = $2 } /^RssFile:/ { f = $2 }
+	END { printf "bench=agent_rss vmhwm_kib=%d rss_anon_kib=%d rss_file_kib=%d", h, a, f }' \
+	"/proc/$pid/status"
+awk '/^Pss:/ { printf " pss_kib=%d\n", $2 }' "/proc/$pid/smaps_rollup"
+kill "$pid"
+wait "$pid" || true
+rm -rf /tmp/m2mgw-bench-rss-spool
