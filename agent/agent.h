@@ -39,6 +39,7 @@ enum drop_reason {
 				 * (counted by the spools, summed in metrics) */
 	DROP_SPOOL_ERROR,   /* write/fsync error */
 	DROP_SPOOL_CORRUPT, /* CRC mismatch found in the spool */
+	DROP_HTTP_REJECTED, /* an HTTP server refused the batch (4xx) */
 	DROP__MAX,
 };
 

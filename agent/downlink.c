@@ -194,9 +194,10 @@ static int parse_id(struct cmd *c, uint32_t *id)
 	} else {
 		return dl_fail(c, "\"id\" must be a hex string (\"0x123\")");
 	}
-	if (v > CAN_EFF_MASK)
-		return dl_fail(c, "\"id\": 0x%llx is more than 29 bits",
-			       (unsigned long long)v);
+	if (v > CAN_EFF_MASK) /* v may not fit any integer type */
+		return dl_fail(c, "\"id\": %s is more than 29 bits",
+			       cJSON_IsString(f) ? f->valuestring :
+						   "the number");
 	*id = (uint32_t)v;
 	return 0;
 }

@@ -234,7 +234,7 @@ static int run_one(struct dl_mqtt *d, struct mosquitto *mosq,
 		   const struct dl_msg *m)
 {
 	const struct output_conf *oc = d->o->oc;
-	char port[M2MGW_NAME_MAX * 2], *tmpl = result_tmpl(oc), *text;
+	char port[256], *tmpl = result_tmpl(oc), *text;
 	struct dl_later later = { reply_later, NULL };
 	struct dl_wait *w, **pp;
 	bool own;

@@ -377,6 +377,9 @@ static void test_can_raw(struct downlink *dl)
 	refused(dl, "can0", "{\"id\":\"0x20000000\",\"data\":\"00\"}",
 		"\\\"id\\\": 0x20000000 is more than 29 bits",
 		"raw: id above 29 bits");
+	refused(dl, "can0", "{\"id\":1e300,\"data\":\"00\"}",
+		"\\\"id\\\": the number is more than 29 bits",
+		"raw: a huge numeric id");
 	refused(dl, "can0", "{\"id\":-1,\"data\":\"00\"}",
 		"\\\"id\\\": -1 is not a CAN id", "raw: negative id");
 	refused(dl, "can0", "{\"id\":\"0x1g\",\"data\":\"00\"}",
