@@ -31,7 +31,7 @@ DESTDIR ?=
 ## all: (default) the module for KVER, lib, cli and agent
 all: module userspace
 
-## module: m2mgw.ko for KVER (default: newest kernel) in build/kmod/KVER
+## module: m2mgw.ko for KVER (default: newest kernel) in build/kmod/KVER, with BTF
 module:
 	@test -f $(TOP)/Kbuild || { echo "m2mgw: no Kbuild yet" >&2; exit 1; }
 	@test -d /lib/modules/$(KVER)/build || { \
@@ -41,6 +41,7 @@ module:
 	@cp -pr $(TOP)/Kbuild $(TOP)/kernel $(TOP)/include $(KMOD)/src/
 	$(MAKE) -C /lib/modules/$(KVER)/build M=$(KMOD)/src modules
 	@cp $(KMOD)/src/m2mgw.ko $(KMOD)/m2mgw.ko
+	@$(TOP)/scripts/module-btf.sh $(KVER) $(KMOD)/m2mgw.ko
 
 ## modules-all: the module for every kernel in build/kernels
 modules-all:
