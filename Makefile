@@ -86,6 +86,7 @@ bench: deps
 	$(TOP)/tests/vm/run -t 900 $(K61) -- bench/suite.sh $(BUILD)/bench/out
 	uptime > $(BUILD)/bench/load-after
 	$(TOP)/bench/host.sh > $(BUILD)/bench/host.out
+	$(TOP)/bench/mqtt.sh > $(BUILD)/bench/mqtt.out
 	$(TOP)/bench/report $(BUILD)/bench/out make bench > $(TOP)/bench/RESULTS.md
 	@cat $(TOP)/bench/RESULTS.md
 

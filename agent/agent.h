@@ -39,6 +39,7 @@ enum drop_reason {
 				 * (counted by the spools, summed in metrics) */
 	DROP_SPOOL_ERROR,   /* write/fsync error */
 	DROP_SPOOL_CORRUPT, /* CRC mismatch found in the spool */
+	DROP_HTTP_REJECTED, /* an HTTP server refused the batch (4xx) */
 	DROP__MAX,
 };
 
@@ -47,6 +48,7 @@ extern const char *const drop_names[DROP__MAX];
 /* A configured port at run time. */
 struct port_rt {
 	struct port_conf *pc;
+	struct agent *ag;
 	uint32_t port_id; /* the module's id; replay: index */
 	struct decoder *dec;
 	uint64_t frames, samples, decode_errors;

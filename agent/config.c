@@ -171,6 +171,10 @@ static void set_key(struct parse_state *ps, const struct key_desc *d,
 			what = "CAN filters ID[:MASK] in hex, ~ to invert";
 		break;
 	}
+	case K_HEADER:
+		if (conf_add_header((struct conf_kv **)p, value, ps->line))
+			what = "a header \"Name: value\"";
+		break;
 	case K_LOGLEVEL: {
 		int l = log_level_parse(value);
 
@@ -295,6 +299,11 @@ static void begin_section(struct parse_state *ps, char *hdr)
 		oc->backoff_max = 60;
 		oc->max_inflight = 100;
 		oc->replay_rate = 100;
+		oc->timeout = 10;
+		oc->connect_timeout = 5;
+		oc->batch_max = 100;
+		oc->batch_bytes = 256 << 10;
+		oc->max_requests = 1;
 		list_append(&c->outputs, oc);
 		ps->obj = oc;
 	}
@@ -362,7 +371,7 @@ static int conf_handler(void *user, const char *section, const char *key,
 		return 1;
 	}
 	/* [agent]/[source]/[spool] share one struct: index by table. */
-	if (ps->seen[idx]) {
+	if (ps->seen[idx] && d->type != K_HEADER) {
 		perr(ps, ps->line, "duplicate key \"%s\"", key);
 		return 1;
 	}
@@ -373,6 +382,8 @@ static int conf_handler(void *user, const char *section, const char *key,
 	    (d->off == P(framing) || d->off == P(framing_arg) ||
 	     d->off == P(maxlen)))
 		((struct port_conf *)ps->obj)->framing_given = true;
+	if (ps->sect == S_OUTPUT && d->off == O(url))
+		((struct output_conf *)ps->obj)->url_line = ps->line;
 	set_key(ps, d, value);
 	return 1;
 }
@@ -476,6 +487,9 @@ void conf_free(struct agent_conf *c)
 		free(oc->tls_cert);
 		free(oc->tls_key);
 		free(oc->status_topic);
+		free(oc->url);
+		free(oc->bearer_token);
+		free_kvs(oc->headers);
 		free(oc->command_topic);
 		free(oc->command_result_topic);
 		free(oc);

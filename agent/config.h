@@ -8,7 +8,7 @@
  *   [spool]          disk store-and-forward queue of every output
  *   [port NAME]      a port to create or reuse, and its decoder
  *   [rule NAME]      which signals are aggregated how, to which output
- *   [output NAME]    where reports go (type = mqtt; http comes later)
+ *   [output NAME]    where reports go (type = mqtt or http)
  *
  * Keys of a [port] section that the port itself does not know are kept
  * (struct conf_kv) and handed to the port's decoder, which accepts or
@@ -33,7 +33,12 @@ enum spool_policy {
 	SPOOL_STOP_ACCEPTING
 };
 enum out_type {
-	OUT_MQTT
+	OUT_MQTT,
+	OUT_HTTP
+};
+enum http_method {
+	HTTP_POST,
+	HTTP_PUT
 };
 enum encoding {
 	ENC_JSON,
@@ -113,6 +118,17 @@ struct output_conf {
 	double backoff_min, backoff_max;
 	unsigned int max_inflight;
 	double replay_rate; /* historical messages per second, 0: no limit */
+	/* http (also: username/password, tls_*, backoff_*, replay_rate) */
+	char *url;
+	int url_line;
+	int method;		 /* enum http_method */
+	struct conf_kv *headers; /* "header = Name: value", repeatable */
+	char *bearer_token;
+	double timeout; /* whole request */
+	double connect_timeout;
+	unsigned int batch_max;	   /* messages per request */
+	uint64_t batch_bytes;	   /* body size per request */
+	unsigned int max_requests; /* concurrent; 1 keeps the order */
 	/* downlink (downlink.h): {port} template, and where replies go */
 	char *command_topic;
 	char *command_result_topic;
@@ -161,6 +177,13 @@ bool conf_output_equal(const struct output_conf *a,
 
 /* Cross-section checks after parsing (config_check.c): error count. */
 int conf_check(struct agent_conf *c, const char *file, FILE *err);
+
+/* [output] type = http (config_http.c). */
+int conf_add_header(struct conf_kv **list, const char *value, int line);
+/* Error count; also refuses http-only keys in an mqtt output. */
+int conf_check_output_http(struct output_conf *oc, const char *file, FILE *err);
+bool conf_output_http_equal(const struct output_conf *a,
+			    const struct output_conf *b);
 
 /* Parsers shared with decoders (config_values.c): 0 or -1. */
 int conf_parse_stats(const char *s, unsigned int *out);

@@ -124,9 +124,10 @@ int conf_check(struct agent_conf *c, const char *file, FILE *err)
 			     rc->name);
 	}
 	for (struct output_conf *oc = c->outputs; oc; oc = oc->next) {
-		if (!oc->host)
+		if (oc->type == OUT_MQTT && !oc->host)
 			perr(ps, oc->line, "[output %s]: host = is required",
 			     oc->name);
+		ps->errors += conf_check_output_http(oc, ps->file, ps->err);
 		if (!oc->topic)
 			oc->topic = strdup("m2mgw/{port}/{signal}");
 		if (topic_check(oc->topic))
@@ -214,5 +215,6 @@ bool conf_output_equal(const struct output_conf *a, const struct output_conf *b)
 	       a->max_inflight == b->max_inflight &&
 	       a->replay_rate == b->replay_rate &&
 	       str_eq(a->command_topic, b->command_topic) &&
-	       str_eq(a->command_result_topic, b->command_result_topic);
+	       str_eq(a->command_result_topic, b->command_result_topic) &&
+	       conf_output_http_equal(a, b);
 }

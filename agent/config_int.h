@@ -27,7 +27,8 @@ enum ktype {
 	K_DOUBLE,
 	K_STATS,
 	K_FILTERS,
-	K_LOGLEVEL
+	K_LOGLEVEL,
+	K_HEADER /* "Name: value", repeatable, appended to a conf_kv list */
 };
 
 struct enum_val {

@@ -33,7 +33,11 @@ static const struct enum_val framings[] = {
 	{ NULL, 0 }
 };
 static const struct enum_val out_types[] = { { "mqtt", OUT_MQTT },
+					     { "http", OUT_HTTP },
 					     { NULL, 0 } };
+static const struct enum_val methods[] = { { "POST", HTTP_POST },
+					   { "PUT", HTTP_PUT },
+					   { NULL, 0 } };
 static const struct enum_val encodings[] = { { "json", ENC_JSON },
 					     { "senml", ENC_SENML },
 					     { NULL, 0 } };
@@ -178,6 +182,28 @@ static const struct key_desc output_keys[] = {
 	  .min = 1,
 	  .max = 65535 },
 	{ .key = "replay_rate", .type = K_DOUBLE, .off = O(replay_rate) },
+	/* type = http */
+	{ .key = "url", .type = K_STR, .off = O(url) },
+	{ .key = "method", .type = K_ENUM, .off = O(method), .enums = methods },
+	{ .key = "header", .type = K_HEADER, .off = O(headers) },
+	{ .key = "bearer_token", .type = K_STR, .off = O(bearer_token) },
+	{ .key = "timeout", .type = K_DUR, .off = O(timeout) },
+	{ .key = "connect_timeout", .type = K_DUR, .off = O(connect_timeout) },
+	{ .key = "batch_max",
+	  .type = K_UINT,
+	  .off = O(batch_max),
+	  .min = 1,
+	  .max = 100000 },
+	{ .key = "batch_bytes",
+	  .type = K_SIZE,
+	  .off = O(batch_bytes),
+	  .min = 1024,
+	  .max = 64ULL << 20 },
+	{ .key = "max_requests",
+	  .type = K_UINT,
+	  .off = O(max_requests),
+	  .min = 1,
+	  .max = 64 },
 	{ .key = "command_topic", .type = K_STR, .off = O(command_topic) },
 	{ .key = "command_result_topic",
 	  .type = K_STR,

@@ -1,18 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The "modbus" decoder, sniffer mode: Modbus RTU frames (framing =
- * modbus-rtu, one frame per record) on a bus another master drives.  A
- * read request (functions 1-4) is remembered and the next matching
- * response is decoded: registers as unsigned 16-bit samples
- * "s<slave>.hr<addr>" (3, holding) / "s<slave>.ir<addr>" (4, input),
- * bits as "s<slave>.co<addr>" (1, coils) / "s<slave>.di<addr>" (2).
- * An exception response gives "s<slave>.exception" = its code.
+ * The "modbus" decoder: Modbus RTU frames (framing = modbus-rtu, one
+ * frame per record), in one of two modes (keys: modbus_poll.h).
  *
- * The CRC-16 (poly 0xA001, init 0xFFFF, low byte first) of every frame
- * is checked: a bad one is a decode drop (-EBADMSG), and a response
- * whose length does not match its request is refused (-EPROTO).
- * Other functions (writes) are checked and ignored.  Master mode (the
- * poll scheduler) is not here yet.
+ * mode = master: this port's bus is driven by the agent.  The poll
+ * schedule goes out through the module's TX path, one request at a
+ * time (modbus_sched.c); the answers come back here and give the
+ * configured signals.  Downlink writes go through modbus_sched_of().
+ *
+ * mode = sniffer (default): another master drives the bus.  A read
+ * request (functions 1-4) is remembered and the next matching response
+ * is decoded: registers as unsigned 16-bit samples "s<slave>.hr<addr>"
+ * (3, holding) / "s<slave>.ir<addr>" (4, input), bits as
+ * "s<slave>.co<addr>" (1, coils) / "s<slave>.di<addr>" (2).  An
+ * exception response gives "s<slave>.exception" = its code.
+ *
+ * The CRC-16 of every frame is checked: a bad one is a decode drop
+ * (-EBADMSG), and a response whose length does not match its request
+ * is refused (-EPROTO).  Other functions (writes) are checked and
+ * ignored by the sniffer.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -21,67 +27,73 @@
 #include <string.h>
 
 #include "decode.h"
+#include "modbus_pdu.h"
+#include "modbus_poll.h"
+#include "modbus_sched.h"
 
 struct modbus_decoder {
 	struct decoder base;
+	/* master */
+	struct modbus_sched *sched;
+	struct decoder_env env;
+	/* sniffer */
 	bool pending;
 	uint8_t slave, fc;
 	uint16_t addr, count;
 };
 
-uint16_t modbus_crc16(const uint8_t *p, size_t n);
-
-uint16_t modbus_crc16(const uint8_t *p, size_t n)
-{
-	uint16_t crc = 0xffff;
-
-	while (n--) {
-		crc ^= *p++;
-		for (int i = 0; i < 8; i++)
-			crc = crc & 1 ? crc >> 1 ^ 0xa001 : crc >> 1;
-	}
-	return crc;
-}
-
 static int modbus_validate(const struct port_conf *pc, const char *file,
 			   FILE *err)
 {
-	int errors = 0;
+	struct modbus_bus_conf bc;
+	int errors = modbus_conf_parse(pc, file, err, &bc);
 
-	for (const struct conf_kv *kv = pc->opts; kv; kv = kv->next) {
-		if (!strcmp(kv->key, "mode")) {
-			if (strcmp(kv->value, "sniffer")) {
-				fprintf(err,
-					"%s:%d: mode must be sniffer (master mode is not implemented yet), not \"%s\"\n",
-					file, kv->line, kv->value);
-				errors++;
-			}
-			continue;
-		}
-		fprintf(err,
-			"%s:%d: unknown key \"%s\" in [port %s] (decoder modbus)\n",
-			file, kv->line, kv->key, pc->name);
-		errors++;
-	}
+	modbus_conf_free(&bc);
 	return errors;
+}
+
+static int master_tx(void *ctx, const uint8_t *frame, size_t len)
+{
+	struct modbus_decoder *d = ctx;
+
+	if (!d->env.tx)
+		return -EOPNOTSUPP;
+	return d->env.tx(d->env.tx_ctx, d->env.port_id, M2MGW_REC_SERIAL, frame,
+			 (uint32_t)len);
 }
 
 static struct decoder *modbus_create(const struct port_conf *pc,
 				     const struct decoder_env *env)
 {
 	struct modbus_decoder *d = calloc(1, sizeof(*d));
+	struct modbus_bus_conf bc;
 
-	(void)pc;
-	(void)env;
 	if (!d)
 		return NULL;
 	d->base.ops = &decoder_modbus;
+	d->env = *env;
+	if (modbus_conf_parse(pc, "", NULL, &bc)) {
+		modbus_conf_free(&bc);
+		free(d);
+		return NULL;
+	}
+	if (bc.master) {
+		d->sched = modbus_sched_new(&bc, master_tx, d, env->loop);
+		if (!d->sched) {
+			modbus_conf_free(&bc);
+			free(d);
+			return NULL;
+		}
+	}
+	modbus_conf_free(&bc);
 	return &d->base;
 }
 
-static unsigned int resp_bytes(uint8_t fc, uint16_t count)
+struct modbus_sched *modbus_sched_of(struct decoder *base)
 {
-	return fc <= 2 ? (count + 7u) / 8 : count * 2u;
+	if (!base || base->ops != &decoder_modbus)
+		return NULL;
+	return ((struct modbus_decoder *)base)->sched;
 }
 
 static int response(struct modbus_decoder *d, const uint8_t *f, size_t n,
@@ -91,7 +103,7 @@ static int response(struct modbus_decoder *d, const uint8_t *f, size_t n,
 	char name[32];
 
 	d->pending = false;
-	if (f[2] != resp_bytes(d->fc, d->count) || n != 5u + f[2])
+	if (f[2] != modbus_read_bytes(d->fc, d->count) || n != 5u + f[2])
 		return -EPROTO;
 	s->signal = name;
 	for (unsigned int i = 0; i < d->count; i++) {
@@ -106,36 +118,28 @@ static int response(struct modbus_decoder *d, const uint8_t *f, size_t n,
 	return d->count;
 }
 
-static int modbus_decode(struct decoder *base, const struct m2mgw_rec *rec,
-			 decode_emit_fn emit, void *ctx)
+static int sniff(struct modbus_decoder *d, const uint8_t *f, uint32_t n,
+		 struct sample *s, decode_emit_fn emit, void *ctx)
 {
-	struct modbus_decoder *d = (struct modbus_decoder *)base;
-	uint32_t n = (rec->len & M2MGW_REC_LEN_MASK) - M2MGW_REC_HDR_LEN;
-	const uint8_t *f = rec->data;
-	struct sample s = { .tstamp_ns = rec->tstamp_ns, .seq = rec->seq };
 	char name[32];
 
-	if (rec->type != M2MGW_REC_SERIAL)
-		return 0;
-	if (n < 4)
-		return -EINVAL;
-	if (modbus_crc16(f, n - 2) != (f[n - 2] | f[n - 1] << 8))
+	if (!modbus_crc_ok(f, n))
 		return -EBADMSG;
 	if (f[1] & 0x80) {
 		if (n != 5)
 			return -EPROTO;
 		d->pending = false;
 		snprintf(name, sizeof(name), "s%u.exception", f[0]);
-		s.signal = name;
-		s.value = f[2];
-		emit(ctx, &s);
+		s->signal = name;
+		s->value = f[2];
+		emit(ctx, s);
 		return 1;
 	}
 	if (f[1] < 1 || f[1] > 4)
 		return 0;
 	if (d->pending && f[0] == d->slave && f[1] == d->fc &&
-	    n == 5u + resp_bytes(d->fc, d->count))
-		return response(d, f, n, &s, emit, ctx);
+	    n == 5u + modbus_read_bytes(d->fc, d->count))
+		return response(d, f, n, s, emit, ctx);
 	if (n != 8)
 		return -EPROTO;
 	d->pending = true;
@@ -143,15 +147,36 @@ static int modbus_decode(struct decoder *base, const struct m2mgw_rec *rec,
 	d->fc = f[1];
 	d->addr = f[2] << 8 | f[3];
 	d->count = f[4] << 8 | f[5];
-	if (!d->count || d->count > (d->fc <= 2 ? 2000 : 125)) {
+	if (!d->count || d->count > modbus_read_max(d->fc)) {
 		d->pending = false;
 		return -EPROTO;
 	}
 	return 0;
 }
 
-static void modbus_destroy(struct decoder *d)
+static int modbus_decode(struct decoder *base, const struct m2mgw_rec *rec,
+			 decode_emit_fn emit, void *ctx)
 {
+	struct modbus_decoder *d = (struct modbus_decoder *)base;
+	uint32_t n = (rec->len & M2MGW_REC_LEN_MASK) - M2MGW_REC_HDR_LEN;
+	struct sample s = { .tstamp_ns = rec->tstamp_ns, .seq = rec->seq };
+
+	if (rec->type != M2MGW_REC_SERIAL)
+		return 0;
+	if (n < 4)
+		return -EINVAL;
+	if (d->sched)
+		return modbus_sched_rx(d->sched, rec->data, n,
+				       d->env.loop ? ev_now(d->env.loop) : 0,
+				       rec->tstamp_ns, rec->seq, emit, ctx);
+	return sniff(d, rec->data, n, &s, emit, ctx);
+}
+
+static void modbus_destroy(struct decoder *base)
+{
+	struct modbus_decoder *d = (struct modbus_decoder *)base;
+
+	modbus_sched_free(d->sched);
 	free(d);
 }
 

@@ -21,35 +21,10 @@
 
 #include "dbc.h"
 #include "downlink.h"
+#include "downlink_int.h"
 #include "log.h"
 
-struct dl_port {
-	const struct port_conf *pc;
-	struct dl_allow allow;
-	struct dbc *db; /* ports with downlink_messages */
-};
-
-struct downlink {
-	struct dl_port *ports;
-	size_t nports;
-	dl_tx_fn tx;
-	void *ctx;
-};
-
-/* One command being carried out. */
-struct cmd {
-	struct downlink *dl;
-	struct dl_port *p;
-	const cJSON *req;
-	cJSON *reply;
-	double now;
-	char err[512];
-};
-
-static int fail(struct cmd *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int fail(struct cmd *c, const char *fmt, ...)
+int dl_fail(struct cmd *c, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -60,7 +35,7 @@ static int fail(struct cmd *c, const char *fmt, ...)
 }
 
 /* Every member of the request must be one of @names (NULL-ended). */
-static int only_fields(struct cmd *c, const char *const *names)
+int dl_only_fields(struct cmd *c, const char *const *names)
 {
 	const cJSON *it;
 
@@ -73,12 +48,12 @@ static int only_fields(struct cmd *c, const char *const *names)
 		for (n = names; *n && strcmp(*n, it->string); n++)
 			;
 		if (!*n)
-			return fail(c, "unknown field \"%s\"", it->string);
+			return dl_fail(c, "unknown field \"%s\"", it->string);
 	}
 	return 0;
 }
 
-static const cJSON *field(struct cmd *c, const char *name)
+const cJSON *dl_field(struct cmd *c, const char *name)
 {
 	return cJSON_GetObjectItemCaseSensitive(c->req, name);
 }
@@ -86,13 +61,13 @@ static const cJSON *field(struct cmd *c, const char *name)
 /* Optional boolean field; -1 if present and not a boolean. */
 static int opt_bool(struct cmd *c, const char *name, bool *out)
 {
-	const cJSON *f = field(c, name);
+	const cJSON *f = dl_field(c, name);
 
 	*out = false;
 	if (!f)
 		return 0;
 	if (!cJSON_IsBool(f))
-		return fail(c, "\"%s\" must be true or false", name);
+		return dl_fail(c, "\"%s\" must be true or false", name);
 	*out = cJSON_IsTrue(f);
 	return 0;
 }
@@ -100,26 +75,28 @@ static int opt_bool(struct cmd *c, const char *name, bool *out)
 /* Hex digits (even count) into @buf; length or -1 (c->err says why). */
 static int parse_hex(struct cmd *c, const char *name, uint8_t *buf, size_t cap)
 {
-	const cJSON *f = field(c, name);
+	const cJSON *f = dl_field(c, name);
 	const char *s;
 	size_t n;
 
 	if (!cJSON_IsString(f))
-		return fail(c, "\"%s\" must be a string of hex digits", name);
+		return dl_fail(c, "\"%s\" must be a string of hex digits",
+			       name);
 	s = f->valuestring;
 	n = strlen(s);
 	if (n % 2)
-		return fail(c, "\"%s\": odd number of hex digits", name);
+		return dl_fail(c, "\"%s\": odd number of hex digits", name);
 	if (n / 2 > cap)
-		return fail(c, "\"%s\": %zu bytes, at most %zu", name, n / 2,
-			    cap);
+		return dl_fail(c, "\"%s\": %zu bytes, at most %zu", name, n / 2,
+			       cap);
 	for (size_t i = 0; i < n / 2; i++) {
 		char pair[3] = { s[2 * i], s[2 * i + 1], 0 };
 		char *end;
 
 		buf[i] = (uint8_t)strtoul(pair, &end, 16);
 		if (*end || pair[0] == ' ' || pair[0] == '+' || pair[0] == '-')
-			return fail(c, "\"%s\": \"%s\" is not hex", name, pair);
+			return dl_fail(c, "\"%s\": \"%s\" is not hex", name,
+				       pair);
 	}
 	return (int)(n / 2);
 }
@@ -131,21 +108,28 @@ static void hex_str(char *out, const uint8_t *b, size_t n)
 	out[2 * n] = '\0';
 }
 
+int dl_cmd_rate(struct cmd *c)
+{
+	if (dl_rate_take(&c->p->allow, c->now))
+		return 0;
+	return dl_fail(
+		c,
+		"rate limited: port %s takes at most %g commands per second (downlink_rate)",
+		c->p->pc->name, c->p->allow.rate);
+}
+
 /* Rate limit, then the kernel: the last two things that can say no. */
 static int transmit(struct cmd *c, uint16_t type, const void *payload,
 		    uint32_t len)
 {
 	int rc;
 
-	if (!dl_rate_take(&c->p->allow, c->now))
-		return fail(
-			c,
-			"rate limited: port %s takes at most %g commands per second (downlink_rate)",
-			c->p->pc->name, c->p->allow.rate);
+	if (dl_cmd_rate(c))
+		return -1;
 	rc = c->dl->tx(c->dl->ctx, c->p->pc, type, payload, len);
 	if (rc)
-		return fail(c, "send failed: %s (%s)", strerror(-rc),
-			    strerrorname_np(-rc) ?: "?");
+		return dl_fail(c, "send failed: %s (%s)", strerror(-rc),
+			       strerrorname_np(-rc) ?: "?");
 	return 0;
 }
 
@@ -189,7 +173,7 @@ static int send_can(struct cmd *c, uint32_t id, bool ext, bool fd, bool brs,
 
 static int parse_id(struct cmd *c, uint32_t *id)
 {
-	const cJSON *f = field(c, "id");
+	const cJSON *f = dl_field(c, "id");
 	double v;
 
 	if (cJSON_IsString(f)) {
@@ -201,18 +185,19 @@ static int parse_id(struct cmd *c, uint32_t *id)
 		errno = 0;
 		v = (double)strtoul(s, &end, 16);
 		if (!*s || *end || errno || *s == '-' || *s == '+' || *s == ' ')
-			return fail(c, "\"id\": \"%s\" is not a hex CAN id",
-				    f->valuestring);
+			return dl_fail(c, "\"id\": \"%s\" is not a hex CAN id",
+				       f->valuestring);
 	} else if (cJSON_IsNumber(f)) {
 		v = f->valuedouble;
 		if (v < 0 || v != floor(v))
-			return fail(c, "\"id\": %g is not a CAN id", v);
+			return dl_fail(c, "\"id\": %g is not a CAN id", v);
 	} else {
-		return fail(c, "\"id\" must be a hex string (\"0x123\")");
+		return dl_fail(c, "\"id\" must be a hex string (\"0x123\")");
 	}
-	if (v > CAN_EFF_MASK)
-		return fail(c, "\"id\": 0x%llx is more than 29 bits",
-			    (unsigned long long)v);
+	if (v > CAN_EFF_MASK) /* v may not fit any integer type */
+		return dl_fail(c, "\"id\": %s is more than 29 bits",
+			       cJSON_IsString(f) ? f->valuestring :
+						   "the number");
 	*id = (uint32_t)v;
 	return 0;
 }
@@ -226,29 +211,29 @@ static int cmd_can_raw(struct cmd *c)
 	uint32_t id = 0;
 	int n;
 
-	if (only_fields(c, names) || parse_id(c, &id) ||
+	if (dl_only_fields(c, names) || parse_id(c, &id) ||
 	    opt_bool(c, "ext", &ext) || opt_bool(c, "fd", &fd) ||
 	    opt_bool(c, "brs", &brs))
 		return -1;
-	if (!field(c, "ext"))
+	if (!dl_field(c, "ext"))
 		ext = id > CAN_SFF_MASK;
 	else if (!ext && id > CAN_SFF_MASK)
-		return fail(
+		return dl_fail(
 			c,
 			"\"id\": 0x%x is more than 11 bits; say \"ext\":true",
 			id);
 	if (brs && !fd)
-		return fail(c, "\"brs\" needs \"fd\":true");
+		return dl_fail(c, "\"brs\" needs \"fd\":true");
 	n = parse_hex(c, "data", data, fd ? CANFD_MAX_DLEN : CAN_MAX_DLEN);
 	if (n < 0)
 		return -1;
 	if (fd && !canfd_len_valid((size_t)n))
-		return fail(
+		return dl_fail(
 			c,
 			"\"data\": %d bytes is not a CAN FD length (0-8, 12, 16, 20, 24, 32, 48, 64)",
 			n);
 	if (!dl_allow_can_id(&c->p->allow, id, ext))
-		return fail(
+		return dl_fail(
 			c,
 			"not allowed: CAN id 0x%x (%s) is not in downlink_can_ids of port %s",
 			id, ext ? "29-bit" : "11-bit", c->p->pc->name);
@@ -274,24 +259,25 @@ static int encode_error(struct cmd *c, const struct dbc_msg *m,
 		const struct dbc_signal *s = dbc_find_signal(m, names[i]);
 
 		if (rc == -EINVAL && s->mux >= 0 && s->mux != page)
-			return fail(
+			return dl_fail(
 				c,
 				"encode error: %s.%s is in multiplexed page %d, the multiplexor %s selects page %g",
 				m->name, s->name, s->mux,
 				m->sigs[m->mux_sig].name, page);
 		if (rc == -ERANGE && dbc_put(s, vals[i], scratch))
-			return fail(
+			return dl_fail(
 				c,
 				"encode error: %s.%s = %g is out of its range [%g, %g] or bits",
 				m->name, s->name, vals[i], s->min, s->max);
 	}
-	return fail(c, "encode error: %s: %s", m->name, strerror(-rc));
+	return dl_fail(c, "encode error: %s: %s", m->name, strerror(-rc));
 }
 
 static int cmd_can_dbc(struct cmd *c)
 {
 	static const char *const names[] = { "message", "signals", NULL };
-	const cJSON *msg = field(c, "message"), *sigs = field(c, "signals");
+	const cJSON *msg = dl_field(c, "message"),
+		    *sigs = dl_field(c, "signals");
 	const char *snames[64];
 	double vals[64];
 	uint8_t data[CANFD_MAX_DLEN];
@@ -300,36 +286,37 @@ static int cmd_can_dbc(struct cmd *c)
 	size_t n = 0;
 	int len;
 
-	if (only_fields(c, names))
+	if (dl_only_fields(c, names))
 		return -1;
 	if (!cJSON_IsString(msg))
-		return fail(c, "\"message\" must be a DBC message name");
+		return dl_fail(c, "\"message\" must be a DBC message name");
 	if (!dl_allow_message(&c->p->allow, msg->valuestring))
-		return fail(
+		return dl_fail(
 			c,
 			"not allowed: message \"%s\" is not in downlink_messages of port %s",
 			msg->valuestring, c->p->pc->name);
 	m = c->p->db ? dbc_find_name(c->p->db, msg->valuestring) : NULL;
 	if (!m)
-		return fail(c, "unknown message \"%s\" in the port's DBC",
-			    msg->valuestring);
+		return dl_fail(c, "unknown message \"%s\" in the port's DBC",
+			       msg->valuestring);
 	if (!cJSON_IsObject(sigs))
-		return fail(c,
-			    "\"signals\" must be an object of signal: number");
+		return dl_fail(
+			c, "\"signals\" must be an object of signal: number");
 	cJSON_ArrayForEach(it, sigs)
 	{
 		if (n == sizeof(vals) / sizeof(vals[0]))
-			return fail(c, "\"signals\": too many");
+			return dl_fail(c, "\"signals\": too many");
 		if (!cJSON_IsNumber(it))
-			return fail(c, "\"signals\": %s must be a number",
-				    it->string);
+			return dl_fail(c, "\"signals\": %s must be a number",
+				       it->string);
 		if (!dbc_find_signal(m, it->string))
-			return fail(c, "encode error: %s has no signal \"%s\"",
-				    m->name, it->string);
+			return dl_fail(c,
+				       "encode error: %s has no signal \"%s\"",
+				       m->name, it->string);
 		for (size_t i = 0; i < n; i++)
 			if (!strcmp(snames[i], it->string))
-				return fail(c, "\"signals\": %s given twice",
-					    it->string);
+				return dl_fail(c, "\"signals\": %s given twice",
+					       it->string);
 		snames[n] = it->string;
 		vals[n++] = it->valuedouble;
 	}
@@ -337,8 +324,8 @@ static int cmd_can_dbc(struct cmd *c)
 	if (len < 0)
 		return encode_error(c, m, snames, vals, n, len);
 	if (len > CAN_MAX_DLEN && !canfd_len_valid((size_t)len))
-		return fail(c, "encode error: %s: %d bytes is no CAN length",
-			    m->name, len);
+		return dl_fail(c, "encode error: %s: %d bytes is no CAN length",
+			       m->name, len);
 	return send_can(c, m->id, m->ext, len > CAN_MAX_DLEN, false, data,
 			(size_t)len);
 }
@@ -347,23 +334,24 @@ static int cmd_serial(struct cmd *c)
 {
 	static const char *const names[] = { "hex", "text", NULL };
 	uint8_t buf[M2MGW_SERIAL_MAXLEN];
-	const cJSON *text = field(c, "text");
+	const cJSON *text = dl_field(c, "text");
 	int n;
 
-	if (only_fields(c, names))
+	if (dl_only_fields(c, names))
 		return -1;
-	if (field(c, "hex") && text)
-		return fail(c, "give \"hex\" or \"text\", not both");
+	if (dl_field(c, "hex") && text)
+		return dl_fail(c, "give \"hex\" or \"text\", not both");
 	if (!c->p->allow.serial)
-		return fail(c, "not allowed: port %s has downlink_serial = no",
-			    c->p->pc->name);
+		return dl_fail(c,
+			       "not allowed: port %s has downlink_serial = no",
+			       c->p->pc->name);
 	if (text) {
 		if (!cJSON_IsString(text))
-			return fail(c, "\"text\" must be a string");
+			return dl_fail(c, "\"text\" must be a string");
 		n = (int)strlen(text->valuestring);
 		if (n > M2MGW_SERIAL_MAXLEN)
-			return fail(c, "\"text\": %d bytes, at most %d", n,
-				    M2MGW_SERIAL_MAXLEN);
+			return dl_fail(c, "\"text\": %d bytes, at most %d", n,
+				       M2MGW_SERIAL_MAXLEN);
 		memcpy(buf, text->valuestring, (size_t)n);
 	} else {
 		n = parse_hex(c, "hex", buf, sizeof(buf));
@@ -371,49 +359,11 @@ static int cmd_serial(struct cmd *c)
 			return -1;
 	}
 	if (!n)
-		return fail(c, "nothing to send (empty)");
+		return dl_fail(c, "nothing to send (empty)");
 	if (transmit(c, M2MGW_REC_SERIAL, buf, (uint32_t)n))
 		return -1;
 	cJSON_AddNumberToObject(c->reply, "bytes", n);
 	return 0;
-}
-
-/*
- * Modbus writes go through the bus's scheduler (one request on the line
- * at a time, writes before polls), never straight to the port.
- */
-static int cmd_modbus(struct cmd *c)
-{
-	static const char *const names[] = { "slave", "write", NULL };
-	const cJSON *slave = field(c, "slave"), *w = field(c, "write");
-	const cJSON *addr = cJSON_GetObjectItemCaseSensitive(w, "address");
-	const cJSON *vals = cJSON_GetObjectItemCaseSensitive(w, "values");
-	double count = 1;
-
-	if (only_fields(c, names))
-		return -1;
-	if (!cJSON_IsNumber(slave) || slave->valuedouble < 1 ||
-	    slave->valuedouble > 247 ||
-	    slave->valuedouble != floor(slave->valuedouble))
-		return fail(c, "\"slave\" must be a Modbus address 1..247");
-	if (!cJSON_IsObject(w) || !cJSON_IsNumber(addr) ||
-	    addr->valuedouble < 0 || addr->valuedouble > 65535 ||
-	    addr->valuedouble != floor(addr->valuedouble))
-		return fail(
-			c,
-			"\"write\" must be {\"address\":0..65535, \"value\":N} or {\"address\", \"values\":[...]}");
-	if (vals)
-		count = cJSON_IsArray(vals) ? cJSON_GetArraySize(vals) : 0;
-	if (!dl_allow_modbus(&c->p->allow, (uint32_t)slave->valuedouble,
-			     (uint32_t)addr->valuedouble, (uint32_t)count))
-		return fail(
-			c,
-			"not allowed: slave %g register %g (%g of them) is not in downlink_modbus of port %s",
-			slave->valuedouble, addr->valuedouble, count,
-			c->p->pc->name);
-	return fail(
-		c,
-		"not supported: Modbus writes need the Modbus master scheduler, which this build does not have");
 }
 
 static int dispatch(struct cmd *c)
@@ -421,41 +371,43 @@ static int dispatch(struct cmd *c)
 	const struct port_conf *pc = c->p->pc;
 
 	if (!dl_allow_any(&c->p->allow))
-		return fail(
+		return dl_fail(
 			c,
 			"not allowed: port %s takes no downlink commands (no downlink_* keys)",
 			pc->name);
 	if (pc->type == M2MGW_PORT_CAN) {
-		if (field(c, "message"))
+		if (dl_field(c, "message"))
 			return cmd_can_dbc(c);
-		if (field(c, "id"))
+		if (dl_field(c, "id"))
 			return cmd_can_raw(c);
-		return fail(
+		return dl_fail(
 			c,
 			"a CAN command has \"id\" and \"data\", or \"message\" and \"signals\"");
 	}
-	if (field(c, "slave") || field(c, "write"))
-		return cmd_modbus(c);
-	if (field(c, "hex") || field(c, "text"))
+	if (dl_field(c, "slave") || dl_field(c, "write"))
+		return dl_cmd_modbus(c);
+	if (dl_field(c, "hex") || dl_field(c, "text"))
 		return cmd_serial(c);
-	return fail(
+	return dl_fail(
 		c,
 		"a serial command has \"hex\" or \"text\" (or \"slave\" and \"write\" for Modbus)");
 }
 
-char *downlink_command(struct downlink *dl, const char *port,
-		       const void *payload, size_t len, double now)
+int downlink_command(struct downlink *dl, const char *port, const void *payload,
+		     size_t len, double now, const struct dl_later *later,
+		     char **reply)
 {
-	struct cmd c = { .dl = dl, .now = now };
+	struct cmd c = { .dl = dl, .now = now, .later = later };
 	const char *end = NULL;
-	char *text = malloc(len + 1), *out;
+	char *text = malloc(len + 1);
 	cJSON *req = NULL;
 
+	*reply = NULL;
 	c.reply = cJSON_CreateObject();
 	if (!c.reply || !text) {
 		cJSON_Delete(c.reply);
 		free(text);
-		return NULL;
+		return -ENOMEM;
 	}
 	/* Strict: one JSON value and nothing after it. */
 	memcpy(text, payload, len);
@@ -467,38 +419,49 @@ char *downlink_command(struct downlink *dl, const char *port,
 		if (!strcmp(dl->ports[i].pc->name, port))
 			c.p = &dl->ports[i];
 	c.req = req;
-	if (cJSON_IsObject(req) && field(&c, "cid"))
+	if (cJSON_IsObject(req) && dl_field(&c, "cid"))
 		cJSON_AddItemToObject(c.reply, "cid",
-				      cJSON_Duplicate(field(&c, "cid"), true));
+				      cJSON_Duplicate(dl_field(&c, "cid"),
+						      true));
 	cJSON_AddBoolToObject(c.reply, "ok", false); /* set below */
 	if (!c.p)
-		fail(&c, "unknown port \"%s\"", port);
+		dl_fail(&c, "unknown port \"%s\"", port);
 	else if (strlen(text) != len)
-		fail(&c, "bad JSON: a NUL byte in the payload");
+		dl_fail(&c, "bad JSON: a NUL byte in the payload");
 	else if (!req)
-		fail(&c, "bad JSON at byte %td",
-		     end ? end - text : (ptrdiff_t)0);
+		dl_fail(&c, "bad JSON at byte %td",
+			end ? end - text : (ptrdiff_t)0);
 	else if (!cJSON_IsObject(req))
-		fail(&c, "bad JSON: a command is an object {...}");
+		dl_fail(&c, "bad JSON: a command is an object {...}");
 	else
 		dispatch(&c);
-	cJSON_ReplaceItemInObjectCaseSensitive(c.reply, "ok",
-					       cJSON_CreateBool(!c.err[0]));
-	if (c.err[0]) {
-		cJSON_AddStringToObject(c.reply, "error", c.err);
-		log_warn("downlink: port %s: refused: %s", port, c.err);
-	} else {
-		log_info("downlink: port %s: sent", port);
-	}
-	out = cJSON_PrintUnformatted(c.reply);
-	cJSON_Delete(c.reply);
 	cJSON_Delete(req);
 	free(text);
+	if (c.pending)
+		return 1; /* c.reply went with the command */
+	*reply = dl_reply_finish(c.reply, port, c.err[0] ? c.err : NULL);
+	return *reply ? 0 : -ENOMEM;
+}
+
+char *dl_reply_finish(cJSON *reply, const char *port, const char *err)
+{
+	char *out;
+
+	cJSON_ReplaceItemInObjectCaseSensitive(reply, "ok",
+					       cJSON_CreateBool(!err));
+	if (err) {
+		cJSON_AddStringToObject(reply, "error", err);
+		log_warn("downlink: port %s: refused: %s", port, err);
+	} else {
+		log_info("downlink: port %s: done", port);
+	}
+	out = cJSON_PrintUnformatted(reply);
+	cJSON_Delete(reply);
 	return out;
 }
 
 struct downlink *downlink_new(const struct agent_conf *c, dl_tx_fn tx,
-			      void *ctx)
+			      dl_modbus_fn modbus, void *ctx)
 {
 	struct downlink *dl = calloc(1, sizeof(*dl));
 	size_t n = 0;
@@ -509,6 +472,7 @@ struct downlink *downlink_new(const struct agent_conf *c, dl_tx_fn tx,
 		n++;
 	dl->ports = calloc(n ? n : 1, sizeof(*dl->ports));
 	dl->tx = tx;
+	dl->modbus = modbus;
 	dl->ctx = ctx;
 	if (!dl->ports)
 		goto err;

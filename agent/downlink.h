@@ -9,6 +9,7 @@
  *   CAN, DBC:      {"message":"EngineCmd","signals":{"TargetRpm":1500}}
  *   serial:        {"hex":"0103000a0001"} or {"text":"RESET\r\n"}
  *   Modbus master: {"slave":1,"write":{"address":10,"value":7}}
+ *                  ("values":[...] for several registers)
  *
  * plus an optional "cid" the reply echoes (correlation for MQTT 3.1.1).
  * Nothing reaches a bus unless the port's allowlist in the config says
@@ -90,19 +91,46 @@ char *dl_topic_result_default(const char *cmd_tmpl);
 typedef int (*dl_tx_fn)(void *ctx, const struct port_conf *pc, uint16_t type,
 			const void *payload, uint32_t len);
 
+/* The outcome of a Modbus write: 0, or -EREMOTEIO with @exception,
+ * -ETIMEDOUT, -EBADMSG, -ECANCELED, or the TX path's -errno. */
+typedef void (*dl_modbus_done_fn)(void *ctx, int result, uint8_t exception);
+/*
+ * Queue a write (@fc 6: one register, 16: @count registers) on @pc's
+ * Modbus master; @done(@done_ctx, ...) is called once, later.  0, or a
+ * negative errno (nothing queued, @done not called): -EOPNOTSUPP the
+ * port's decoder is no Modbus master, -ENOBUFS the queue is full.
+ */
+typedef int (*dl_modbus_fn)(void *ctx, const struct port_conf *pc,
+			    uint8_t slave, uint8_t fc, uint16_t addr,
+			    const uint16_t *values, uint16_t count,
+			    dl_modbus_done_fn done, void *done_ctx);
+
+/* Where the reply of a command that finishes later goes. */
+struct dl_later {
+	/* @reply: malloc'd JSON (the callee frees it), NULL without memory */
+	void (*fn)(void *ctx, char *reply);
+	void *ctx;
+};
+
 struct downlink;
 
-/* Allowlists and DBCs of every port of @c; NULL if one fails to load. */
+/*
+ * Allowlists and DBCs of every port of @c; NULL if one fails to load.
+ * @modbus may be NULL: Modbus writes are then refused as not supported.
+ */
 struct downlink *downlink_new(const struct agent_conf *c, dl_tx_fn tx,
-			      void *ctx);
+			      dl_modbus_fn modbus, void *ctx);
 void downlink_free(struct downlink *dl);
 
 /*
  * Carry out one command for @port (the name from the topic) at time
- * @now (monotonic seconds).  Returns the reply, a malloc'd JSON string
- * (NULL only without memory).
+ * @now (monotonic seconds).  Returns 0 with the reply in *@reply (a
+ * malloc'd JSON string), 1 when the command is under way and its reply
+ * will go to @later (Modbus writes, once the slave answered), or
+ * -ENOMEM.
  */
-char *downlink_command(struct downlink *dl, const char *port,
-		       const void *payload, size_t len, double now);
+int downlink_command(struct downlink *dl, const char *port, const void *payload,
+		     size_t len, double now, const struct dl_later *later,
+		     char **reply);
 
 #endif /* M2MGWD_DOWNLINK_H */

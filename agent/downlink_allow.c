@@ -30,6 +30,7 @@
 
 #include "dbc.h"
 #include "downlink.h"
+#include "log.h"
 
 struct allow_parse {
 	const struct port_conf *pc;
@@ -328,13 +329,21 @@ bool dl_rate_take(struct dl_allow *a, double now)
 
 int dl_conf_check(const struct agent_conf *c, const char *file, FILE *err)
 {
+	bool any = false, cmd = false;
 	int errors = 0;
 
 	for (const struct port_conf *pc = c->ports; pc; pc = pc->next) {
 		struct dl_allow a;
 
 		errors += dl_allow_parse(pc, &a, file, err);
+		any |= dl_allow_any(&a);
 		dl_allow_free(&a);
 	}
+	for (const struct output_conf *oc = c->outputs; oc; oc = oc->next)
+		cmd |= oc->command_topic != NULL;
+	if (cmd && !any && !errors)
+		log_warn(
+			"%s: command_topic is set but no [port] has downlink_* keys: every command will be refused",
+			file);
 	return errors;
 }

@@ -12,7 +12,9 @@
  * skipped, which also covers 3.1.1.
  *
  * Replies are not spooled: one lost with the connection is not resent
- * (the command itself was carried out or refused once).
+ * (the command itself was carried out or refused once).  A Modbus
+ * write's reply comes later (struct dl_wait, which knows where it goes);
+ * if the output is gone by then, the reply is only logged.
  */
 #include <errno.h>
 #include <mqtt_protocol.h>
@@ -34,10 +36,27 @@ struct dl_msg {
 	uint16_t corr_len;
 };
 
+/* Where one reply goes. */
+struct dl_route {
+	char *topic;
+	void *corr; /* MQTT 5 correlation data */
+	uint16_t corr_len;
+};
+
+/* A reply to publish, or one still to come (Modbus writes). */
+struct dl_wait {
+	struct dl_wait *next;
+	struct dl_mqtt *d; /* NULL: the output is gone */
+	struct dl_route to;
+	char *text; /* the reply, once there */
+};
+
 struct dl_mqtt {
 	struct output *o;
 	struct dl_msg *head, **tail;
+	struct dl_wait *waits; /* replies to come and to publish */
 	bool want_sub;
+	bool running; /* in dl_mqtt_run(): replies wait for its end */
 	uint64_t commands, replies;
 };
 
@@ -64,6 +83,23 @@ static void msg_free(struct dl_msg *m)
 	free(m);
 }
 
+static void wait_free(struct dl_wait *w)
+{
+	free(w->to.topic);
+	free(w->to.corr);
+	free(w->text);
+	free(w);
+}
+
+static void wait_unlink(struct dl_wait *w)
+{
+	struct dl_wait **pp = &w->d->waits;
+
+	while (*pp != w)
+		pp = &(*pp)->next;
+	*pp = w->next;
+}
+
 void dl_mqtt_free(struct dl_mqtt *d)
 {
 	if (!d)
@@ -73,6 +109,15 @@ void dl_mqtt_free(struct dl_mqtt *d)
 
 		d->head = m->next;
 		msg_free(m);
+	}
+	/* Replies still to come find their output gone; ready ones drop. */
+	while (d->waits) {
+		struct dl_wait *w = d->waits;
+
+		d->waits = w->next;
+		w->d = NULL;
+		if (w->text)
+			wait_free(w);
 	}
 	free(d);
 }
@@ -119,45 +164,79 @@ static char *result_tmpl(const struct output_conf *oc)
 		       dl_topic_result_default(oc->command_topic);
 }
 
-static int reply(struct dl_mqtt *d, struct mosquitto *mosq,
-		 const struct dl_msg *m, const char *port, const char *text)
+/* The response topic of the command, else the port's result topic. */
+static int route(const struct output_conf *oc, const struct dl_msg *m,
+		 const char *port, struct dl_route *to)
 {
-	const struct output_conf *oc = d->o->oc;
-	mosquitto_property *props = NULL;
-	char *tmpl = NULL, *topic;
-	int rc;
+	char *tmpl;
 
+	memset(to, 0, sizeof(*to));
 	if (m->resp_topic) {
-		topic = m->resp_topic;
-		if (m->corr)
-			mosquitto_property_add_binary(
-				&props, MQTT_PROP_CORRELATION_DATA, m->corr,
-				m->corr_len);
+		to->topic = strdup(m->resp_topic);
+		if (m->corr) {
+			to->corr = malloc(m->corr_len ? m->corr_len : 1);
+			if (!to->corr)
+				return -ENOMEM;
+			memcpy(to->corr, m->corr, m->corr_len);
+			to->corr_len = m->corr_len;
+		}
 	} else {
 		tmpl = result_tmpl(oc);
-		topic = tmpl ? dl_topic_expand(tmpl, port) : NULL;
+		to->topic = tmpl ? dl_topic_expand(tmpl, port) : NULL;
 		free(tmpl);
-		tmpl = topic; /* freed below */
-		if (!topic)
-			return MOSQ_ERR_NOMEM;
 	}
-	rc = mosquitto_publish_v5(mosq, NULL, topic, (int)strlen(text), text, 1,
-				  false, props);
+	return to->topic ? 0 : -ENOMEM;
+}
+
+static int publish(struct dl_mqtt *d, struct mosquitto *mosq,
+		   const struct dl_route *to, const char *text)
+{
+	mosquitto_property *props = NULL;
+	int rc;
+
+	if (to->corr)
+		mosquitto_property_add_binary(&props,
+					      MQTT_PROP_CORRELATION_DATA,
+					      to->corr, to->corr_len);
+	rc = mosquitto_publish_v5(mosq, NULL, to->topic, (int)strlen(text),
+				  text, 1, false, props);
 	if (rc != MOSQ_ERR_SUCCESS)
-		log_warn("downlink: reply on %s: %s", topic,
+		log_warn("downlink: reply on %s: %s", to->topic,
 			 mosquitto_strerror(rc));
 	else
 		d->replies++;
 	mosquitto_property_free_all(&props);
-	free(tmpl);
 	return rc;
+}
+
+/* dl_later: a Modbus write finished; publish from the next run. */
+static void reply_later(void *ctx, char *text)
+{
+	struct dl_wait *w = ctx;
+
+	if (!text) {
+		log_err("downlink: out of memory for a reply");
+		text = strdup("{\"ok\":false,\"error\":\"out of memory\"}");
+	}
+	w->text = text;
+	if (!w->d || !text) {
+		log_warn("downlink: reply for %s dropped: its output is gone",
+			 w->to.topic);
+		wait_free(w);
+		return;
+	}
+	/* A write that failed at once calls back inside dl_mqtt_run(). */
+	if (!w->d->running)
+		w->d->o->ops->kick(w->d->o);
 }
 
 static int run_one(struct dl_mqtt *d, struct mosquitto *mosq,
 		   const struct dl_msg *m)
 {
 	const struct output_conf *oc = d->o->oc;
-	char port[M2MGW_NAME_MAX * 2], *tmpl = result_tmpl(oc), *text;
+	char port[256], *tmpl = result_tmpl(oc), *text;
+	struct dl_later later = { reply_later, NULL };
+	struct dl_wait *w, **pp;
 	bool own;
 	int rc;
 
@@ -170,13 +249,50 @@ static int run_one(struct dl_mqtt *d, struct mosquitto *mosq,
 		return MOSQ_ERR_SUCCESS;
 	}
 	d->commands++;
-	text = d->o->ag->dl ? downlink_command(d->o->ag->dl, port, m->payload,
-					       (size_t)m->len, now_mono()) :
-			      NULL;
-	if (!text)
-		return MOSQ_ERR_NOMEM;
-	rc = reply(d, mosq, m, port, text);
+	w = calloc(1, sizeof(*w));
+	if (!w || route(oc, m, port, &w->to) || !d->o->ag->dl) {
+		if (w)
+			wait_free(w);
+		log_err("downlink: command on %s dropped (out of memory)",
+			m->topic);
+		return MOSQ_ERR_SUCCESS;
+	}
+	w->d = d;
+	for (pp = &d->waits; *pp; pp = &(*pp)->next)
+		; /* at the end: replies go out in order */
+	*pp = w;
+	later.ctx = w;
+	rc = downlink_command(d->o->ag->dl, port, m->payload, (size_t)m->len,
+			      now_mono(), &later, &text);
+	if (rc == 1)
+		return MOSQ_ERR_SUCCESS; /* the reply comes to reply_later */
+	wait_unlink(w);
+	rc = rc ? MOSQ_ERR_NOMEM : publish(d, mosq, &w->to, text);
 	free(text);
+	wait_free(w);
+	return rc;
+}
+
+/* Publish the replies that came in since the last run. */
+static int publish_ready(struct dl_mqtt *d, struct mosquitto *mosq)
+{
+	struct dl_wait **pp = &d->waits;
+	int rc = MOSQ_ERR_SUCCESS;
+
+	while (*pp) {
+		struct dl_wait *w = *pp;
+		int r;
+
+		if (!w->text) {
+			pp = &w->next;
+			continue;
+		}
+		r = publish(d, mosq, &w->to, w->text);
+		if (r != MOSQ_ERR_SUCCESS && rc == MOSQ_ERR_SUCCESS)
+			rc = r;
+		*pp = w->next;
+		wait_free(w);
+	}
 	return rc;
 }
 
@@ -186,6 +302,7 @@ int dl_mqtt_run(struct dl_mqtt *d, struct mosquitto *mosq)
 
 	if (!d)
 		return rc;
+	d->running = true;
 	if (d->want_sub) {
 		const struct output_conf *oc = d->o->oc;
 		char *sub = dl_topic_sub(oc->command_topic);
@@ -214,5 +331,8 @@ int dl_mqtt_run(struct dl_mqtt *d, struct mosquitto *mosq)
 		msg_free(m);
 	}
 	d->tail = &d->head;
+	if (publish_ready(d, mosq) != MOSQ_ERR_SUCCESS &&
+	    rc == MOSQ_ERR_SUCCESS)
+		rc = MOSQ_ERR_NO_CONN;
 	return rc;
 }

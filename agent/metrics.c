@@ -28,6 +28,7 @@ const char *const drop_names[DROP__MAX] = {
 	[DROP_SPOOL_OLDEST] = "spool_oldest",
 	[DROP_SPOOL_ERROR] = "spool_error",
 	[DROP_SPOOL_CORRUPT] = "spool_corrupt",
+	[DROP_HTTP_REJECTED] = "http_rejected",
 };
 
 struct metrics_http {
@@ -154,6 +155,14 @@ char *metrics_text(struct agent *ag)
 			"m2mgwd_broker_connect_failures_total{output=\"%s\",cause=\"auth\"} %llu\n",
 			o->oc->name, (unsigned long long)o->connect_failures,
 			o->oc->name, (unsigned long long)o->auth_failures);
+	metric(&b, "http_rejected_batches_total", "counter",
+	       "HTTP batches refused with a 4xx and dropped.");
+	for (struct output *o = ag->outputs; o; o = o->next)
+		if (o->oc->type == OUT_HTTP)
+			bprintf(&b,
+				"m2mgwd_http_rejected_batches_total{output=\"%s\"} %llu\n",
+				o->oc->name,
+				(unsigned long long)o->rejected_batches);
 	metric(&b, "stage_stalls_total", "counter",
 	       "Stalls detected per stage.");
 	bprintf(&b,

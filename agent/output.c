@@ -34,7 +34,7 @@ struct output *output_new(struct agent *ag, struct output_conf *oc, char *err,
 		return NULL;
 	o->ag = ag;
 	o->oc = oc;
-	o->ops = &output_mqtt_ops;
+	o->ops = oc->type == OUT_HTTP ? &output_http_ops : &output_mqtt_ops;
 	snprintf(dir, sizeof(dir), "%s/%s", ag->conf->spool_dir, oc->name);
 	o->sp = spool_open(&sc, err, n);
 	if (!o->sp || err[0]) {

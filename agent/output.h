@@ -6,7 +6,7 @@
  * in the spool once the far end has it (MQTT QoS 1 PUBACK, or written
  * out for QoS 0).  The transport takes live messages first and paces
  * historical ones (replay_rate).  Transports implement struct
- * output_ops; MQTT is output_mqtt.c, HTTP will be another.
+ * output_ops; MQTT is output_mqtt.c, HTTP is output_http.c.
  */
 #ifndef M2MGWD_OUTPUT_H
 #define M2MGWD_OUTPUT_H
@@ -45,6 +45,7 @@ struct output {
 	struct stage_health h_spool, h_send;
 	uint64_t submitted, published, hist_published, acked;
 	uint64_t connects, connect_failures, auth_failures;
+	uint64_t rejected_batches; /* http: 4xx, dropped */
 };
 
 struct output *output_new(struct agent *ag, struct output_conf *oc, char *err,
@@ -62,5 +63,6 @@ bool output_health(struct output *o, double now);
 bool output_idle(struct output *o);
 
 extern const struct output_ops output_mqtt_ops;
+extern const struct output_ops output_http_ops;
 
 #endif /* M2MGWD_OUTPUT_H */

@@ -60,6 +60,11 @@ struct mqtt {
 	unsigned int attempts;
 	bool lost; /* set by callbacks */
 	bool kick; /* set by callbacks: publish more */
+	/*
+	 * Inside mosquitto_publish(): a QoS 0 message written out at once
+	 * gets its on_publish() before the call returns its mid.
+	 */
+	bool publishing, written;
 	struct inflight *fl;
 	unsigned int nfl, cap;
 	double tokens, refilled;
@@ -198,8 +203,14 @@ static void on_publish(struct mosquitto *mosq, void *obj, int mid, int rc,
 
 	(void)mosq;
 	(void)props;
-	if (!f)
-		return; /* the status message */
+	if (mid == m->status_mid)
+		return;
+	if (!f) {
+		/* Ours, written out before mosquitto_publish() returned. */
+		if (m->publishing)
+			m->written = true;
+		return;
+	}
 	if (rc >= 0x80) {
 		/* MQTT 5 PUBACK with a failure reason: not delivered. */
 		log_warn("mqtt %s: broker refused message: %s", m->o->oc->name,
@@ -422,8 +433,11 @@ static void pump(struct mqtt *m)
 				len = strlen(marked);
 			}
 		}
+		m->publishing = true;
+		m->written = false;
 		rc = mosquitto_publish(m->mosq, &mid, topic, (int)len, payload,
 				       oc->qos, oc->retain);
+		m->publishing = false;
 		free(marked);
 		free(buf);
 		if (rc != MOSQ_ERR_SUCCESS) {
@@ -433,13 +447,18 @@ static void pump(struct mqtt *m)
 			return;
 		}
 		spool_take(o->sp, r);
+		o->published++;
+		if (hist)
+			o->hist_published++;
+		if (m->written) {
+			o->acked++;
+			spool_ack(o->sp, r);
+			continue;
+		}
 		f = fl_find(m, 0);
 		f->mid = mid;
 		f->rec = r;
 		m->nfl++;
-		o->published++;
-		if (hist)
-			o->hist_published++;
 	}
 }
 

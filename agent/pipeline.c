@@ -13,6 +13,7 @@
 #include "downlink.h"
 #include "encode.h"
 #include "log.h"
+#include "modbus_sched.h"
 #include "output.h"
 
 struct emit_ctx {
@@ -100,6 +101,27 @@ struct port_rt *pipeline_port_by_ifname(struct agent *ag, const char *ifname)
 	return NULL;
 }
 
+/*
+ * decoder_env->tx: one record to the module's TX path on the source's
+ * /dev/m2mgw file (O_NONBLOCK: a full tty gives -EAGAIN and nothing is
+ * sent; the decoder tries again later).  Decoders are created before
+ * the ring source resolves port ids, so the id is the port's current
+ * one, not the @port_id the decoder was given.
+ */
+static int port_tx(void *ctx, uint32_t port_id, uint16_t type,
+		   const void *payload, uint32_t len)
+{
+	struct port_rt *rt = ctx;
+	struct source *src = rt->ag->src;
+
+	(void)port_id;
+	if (!src || !src->tx)
+		return -EOPNOTSUPP;
+	if (rt->port_id == M2MGW_PORT_ALL)
+		return -ENODEV;
+	return src->tx(src, rt->port_id, type, payload, len);
+}
+
 /* Decoders for every port of @c; port ids are kept from @old by name. */
 static int ports_build(struct agent *ag, struct agent_conf *c,
 		       struct port_rt **out, unsigned int *nout)
@@ -114,13 +136,16 @@ static int ports_build(struct agent *ag, struct agent_conf *c,
 		return -ENOMEM;
 	for (struct port_conf *pc = c->ports; pc; pc = pc->next, i++) {
 		const struct decoder_ops *ops = decoder_find(pc->decoder);
-		struct decoder_env env = { .loop = ag->loop };
+		struct decoder_env env = { .loop = ag->loop,
+					   .tx = port_tx,
+					   .tx_ctx = &ports[i] };
 		struct port_rt *old = NULL;
 
 		for (unsigned int j = 0; j < ag->nports; j++)
 			if (!strcmp(ag->ports[j].pc->name, pc->name))
 				old = &ag->ports[j];
 		ports[i].pc = pc;
+		ports[i].ag = ag;
 		/* Resolved by the ring source through netlink. */
 		ports[i].port_id = old ? old->port_id : M2MGW_PORT_ALL;
 		env.port_id = ports[i].port_id;
@@ -159,6 +184,27 @@ static int dl_tx(void *ctx, const struct port_conf *pc, uint16_t type,
 	return -ENODEV;
 }
 
+/* Downlink Modbus writes: queued on the port's master scheduler. */
+static int dl_modbus(void *ctx, const struct port_conf *pc, uint8_t slave,
+		     uint8_t fc, uint16_t addr, const uint16_t *values,
+		     uint16_t count, dl_modbus_done_fn done, void *done_ctx)
+{
+	struct agent *ag = ctx;
+
+	for (unsigned int i = 0; i < ag->nports; i++) {
+		struct modbus_sched *s;
+
+		if (strcmp(ag->ports[i].pc->name, pc->name))
+			continue;
+		s = modbus_sched_of(ag->ports[i].dec);
+		if (!s)
+			return -EOPNOTSUPP;
+		return modbus_sched_write(s, slave, fc, addr, values, count,
+					  done, done_ctx);
+	}
+	return -ENODEV;
+}
+
 static void ports_free(struct port_rt *ports, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++)
@@ -172,7 +218,7 @@ int pipeline_start(struct agent *ag)
 
 	if (ports_build(ag, ag->conf, &ag->ports, &ag->nports))
 		return -EINVAL;
-	ag->dl = downlink_new(ag->conf, dl_tx, ag);
+	ag->dl = downlink_new(ag->conf, dl_tx, dl_modbus, ag);
 	if (!ag->dl)
 		return -EINVAL;
 	ag->agg = agg_new(ag->conf, on_report, ag);
@@ -233,7 +279,7 @@ int pipeline_reload(struct agent *ag, struct agent_conf *nc)
 			"reload: [source] and [spool] dir changes take effect at restart");
 	if (ports_build(ag, nc, &ports, &nports))
 		return -EINVAL;
-	dl = downlink_new(nc, dl_tx, ag);
+	dl = downlink_new(nc, dl_tx, dl_modbus, ag);
 	if (!dl || (ag->src && ag->src->ports_changed &&
 		    ag->src->ports_changed(ag->src, ports, nports, ag->ports,
 					   ag->nports))) {

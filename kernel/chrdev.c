@@ -64,7 +64,13 @@ static unsigned int m2mgw_reader_push(struct m2mgw_reader *reader,
 
 	if (m2mgw_ring_write(reader->ring, hdr, payload, payload_len, &wake))
 		return 1;
-	if (wake) {
+	/*
+	 * wq_has_sleeper()'s smp_mb() pairs with the one at the top of
+	 * m2mgw_ring_readable(), which poll() and read() run after queueing
+	 * themselves: either they see this record, or we see them queued.
+	 * A reader busy consuming costs no wakeup at all.
+	 */
+	if (wake && wq_has_sleeper(&reader->wait)) {
 		trace_ring_wakeup(reader, hdr->seq, hdr->tstamp_ns);
 		wake_up_interruptible_poll(&reader->wait,
 					   EPOLLIN | EPOLLRDNORM);
@@ -269,7 +275,7 @@ static long m2mgw_ring_setup(struct m2mgw_reader *reader, void __user *arg)
 		ret = -EBUSY;
 		goto out;
 	}
-	ring = m2mgw_ring_alloc(setup.size);
+	ring = m2mgw_ring_alloc(setup.size, &reader->wait);
 	if (IS_ERR(ring)) {
 		ret = PTR_ERR(ring);
 		goto out;
@@ -277,6 +283,22 @@ static long m2mgw_ring_setup(struct m2mgw_reader *reader, void __user *arg)
 	/* Pairs with m2mgw_reader_ring(): the ring is whole when seen. */
 	smp_store_release(&reader->ring, ring);
 out:
+	mutex_unlock(&reader->lock);
+	return ret;
+}
+
+static long m2mgw_set_wakeup(struct m2mgw_reader *reader, void __user *arg)
+{
+	struct m2mgw_ring *ring = m2mgw_reader_ring(reader);
+	struct m2mgw_wakeup w;
+	long ret;
+
+	if (copy_from_user(&w, arg, sizeof(w)))
+		return -EFAULT;
+	if (!ring)
+		return -ENXIO;
+	mutex_lock(&reader->lock);
+	ret = m2mgw_ring_set_wakeup(ring, &w);
 	mutex_unlock(&reader->lock);
 	return ret;
 }
@@ -304,6 +326,8 @@ static long m2mgw_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 			ret = m2mgw_unsubscribe(reader, port_id);
 		mutex_unlock(&m2mgw_subs_lock);
 		return ret;
+	case M2MGW_IOC_WAKEUP:
+		return m2mgw_set_wakeup(reader, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -7,13 +7,17 @@
  */
 
 #include <linux/mm.h>
+#include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
 #include "ring.h"
 
-#define M2MGW_RING_META_PAGES 2
+#define M2MGW_RING_META_PAGES  2
+#define M2MGW_RING_TIMER_ARMED 0
+
+static enum hrtimer_restart m2mgw_ring_timer(struct hrtimer *t);
 
 /*
  * The ring's pages are vmap()ed into one kernel range, and the same
@@ -31,7 +35,7 @@
  * starts near the end of the data area continue into the alias of its
  * beginning, so neither side ever splits a record at the wrap.
  */
-struct m2mgw_ring *m2mgw_ring_alloc(u32 size)
+struct m2mgw_ring *m2mgw_ring_alloc(u32 size, wait_queue_head_t *wait)
 {
 	unsigned long nr_data, nr_pages, i;
 	struct m2mgw_ring *ring;
@@ -46,6 +50,9 @@ struct m2mgw_ring *m2mgw_ring_alloc(u32 size)
 		return ERR_PTR(-ENOMEM);
 	spin_lock_init(&ring->lock);
 	ring->mask = size - 1;
+	ring->wait = wait;
+	hrtimer_init(&ring->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	ring->timer.function = m2mgw_ring_timer;
 
 	nr_data = size >> PAGE_SHIFT;
 	nr_pages = M2MGW_RING_META_PAGES + nr_data;
@@ -93,6 +100,11 @@ void m2mgw_ring_free(struct m2mgw_ring *ring)
 
 	if (!ring)
 		return;
+	/*
+	 * No producer can arm the timer any more (the caller waited for
+	 * them), and no poll() or read() runs: this is the last arming.
+	 */
+	hrtimer_cancel(&ring->timer);
 	vunmap(ring->vaddr);
 	for (i = 0; i < ring->nr_pages; i++)
 		__free_page(ring->pages[i]);
@@ -105,14 +117,114 @@ static u64 m2mgw_ring_size(const struct m2mgw_ring *ring)
 	return ring->mask + 1;
 }
 
+/*
+ * Wakeup batching (uapi "WAKEUP BATCHING", W1..W3).  The W3 clock is an
+ * hrtimer armed at most once at a time: whoever sets the armed bit starts
+ * it, the callback clears the bit and then marks everything reserved so
+ * far as due.
+ */
+static void m2mgw_ring_wake(struct m2mgw_ring *ring)
+{
+	/*
+	 * wq_has_sleeper()'s smp_mb() pairs with the one at the top of
+	 * m2mgw_ring_readable(), which a waiter runs after poll_wait() or
+	 * prepare_to_wait() queued it: either it sees what we published
+	 * before calling here, or we see it queued and wake it.
+	 */
+	if (wq_has_sleeper(ring->wait))
+		wake_up_interruptible_poll(ring->wait, EPOLLIN | EPOLLRDNORM);
+}
+
+static void m2mgw_ring_arm(struct m2mgw_ring *ring)
+{
+	/*
+	 * Fully ordered, and pairs with the smp_mb__after_atomic() in
+	 * m2mgw_ring_timer(): a producer that finds the timer armed has
+	 * published its reservation (P4) before, so the firing timer's load
+	 * of producer_pos covers its record, or the bit was clear and the
+	 * producer arms a new timer.
+	 */
+	if (!test_and_set_bit(M2MGW_RING_TIMER_ARMED, &ring->timer_armed))
+		hrtimer_start(&ring->timer,
+			      ns_to_ktime(READ_ONCE(ring->wake_ns)),
+			      HRTIMER_MODE_REL);
+}
+
+static enum hrtimer_restart m2mgw_ring_timer(struct hrtimer *t)
+{
+	struct m2mgw_ring *ring = container_of(t, struct m2mgw_ring, timer);
+
+	clear_bit(M2MGW_RING_TIMER_ARMED, &ring->timer_armed);
+	/* Pairs with the test_and_set_bit() in m2mgw_ring_arm(). */
+	smp_mb__after_atomic();
+	/* Only this callback writes due_pos; see m2mgw_ring_due(). */
+	WRITE_ONCE(ring->due_pos, smp_load_acquire(&ring->prod->producer_pos));
+	m2mgw_ring_wake(ring);
+	return HRTIMER_NORESTART;
+}
+
+/* W3: the record at @cons has waited its bound (@cons is untrusted). */
+static bool m2mgw_ring_due(struct m2mgw_ring *ring, u64 cons)
+{
+	return (s64)(READ_ONCE(ring->due_pos) - cons) > 0;
+}
+
+/*
+ * Should the commit of the @space bytes at @prod wake a batching reader
+ * (watermark @wm)?  Only at a transition: this is the record the reader
+ * waits on (W1) and W2 or W3 holds already, else its W3 clock starts
+ * now; or its reservation took the pending bytes across the watermark
+ * (W2; if the record at @cons is still BUSY, its own commit re-checks).
+ * A bogus consumer_pos only costs spurious wakeups.
+ */
+static bool m2mgw_ring_batch_wake(struct m2mgw_ring *ring, u64 cons, u64 prod,
+				  u64 space, u32 wm)
+{
+	if (cons == prod) {
+		if (READ_ONCE(ring->prod->producer_pos) - cons >= wm ||
+		    m2mgw_ring_due(ring, cons))
+			return true;
+		m2mgw_ring_arm(ring);
+		return false;
+	}
+	return prod - cons < wm && prod + space - cons >= wm;
+}
+
+/**
+ * m2mgw_ring_set_wakeup() - set the wakeup watermark and latency bound.
+ * @ring: the ring.
+ * @w: as M2MGW_IOC_WAKEUP takes it.
+ *
+ * The caller serialises calls.  Producers read the two fields without
+ * a lock: one that sees a new watermark with the old bound arms a timer
+ * of the old bound, which only changes when one wakeup comes.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int m2mgw_ring_set_wakeup(struct m2mgw_ring *ring, const struct m2mgw_wakeup *w)
+{
+	if (!w->bytes != !w->usec || w->usec > M2MGW_WAKEUP_USEC_MAX ||
+	    w->bytes > m2mgw_ring_size(ring) / 2)
+		return -EINVAL;
+	WRITE_ONCE(ring->wake_ns, (u64)w->usec * NSEC_PER_USEC);
+	WRITE_ONCE(ring->wake_bytes, w->bytes);
+	/* Readiness may have changed either way: let sleepers re-check. */
+	smp_mb();
+	m2mgw_ring_wake(ring);
+	return 0;
+}
+
 /**
  * m2mgw_ring_write() - copy one record into the ring.
  * @ring: the reader's ring.
  * @hdr: record header; len, port_id, type, flags, tstamp_ns, seq are used.
  * @payload: the frame.
  * @payload_len: its length; hdr->len == M2MGW_REC_HDR_LEN + @payload_len.
- * @wake: set when the reader had consumed everything before this record
- *	and so may be asleep in poll(): the caller wakes it.
+ * @wake: set when this record may have made the ring readable for a
+ *	reader asleep in poll() or read(): the caller wakes it if there is
+ *	one (wq_has_sleeper()).  By default, when the reader had consumed
+ *	everything before this record; with wakeup batching, see
+ *	m2mgw_ring_batch_wake().
  *
  * Any context.  The reservation is made under ring->lock; the copy and
  * the commit are not, so producers on several CPUs fill their records in
@@ -129,6 +241,7 @@ int m2mgw_ring_write(struct m2mgw_ring *ring, const struct m2mgw_rec *hdr,
 	struct m2mgw_rec *rec;
 	unsigned long flags;
 	u64 cons, prod;
+	u32 wm;
 
 	spin_lock_irqsave(&ring->lock, flags);
 	/*
@@ -174,7 +287,12 @@ int m2mgw_ring_write(struct m2mgw_ring *ring, const struct m2mgw_rec *hdr,
 	 * is awake already (or will be woken by the record it waits on).
 	 */
 	smp_mb();
-	*wake = READ_ONCE(ring->cons->consumer_pos) == prod;
+	cons = READ_ONCE(ring->cons->consumer_pos);
+	wm = READ_ONCE(ring->wake_bytes);
+	if (likely(!wm))
+		*wake = cons == prod;
+	else
+		*wake = m2mgw_ring_batch_wake(ring, cons, prod, space, wm);
 	return 0;
 }
 
@@ -210,8 +328,12 @@ static struct m2mgw_rec *m2mgw_ring_at(struct m2mgw_ring *ring, u64 cons,
 }
 
 /**
- * m2mgw_ring_readable() - is the record at consumer_pos committed?
+ * m2mgw_ring_readable() - should poll() report the ring readable?
  * @ring: the ring.
+ *
+ * By default: is the record at consumer_pos committed?  With wakeup
+ * batching also W2 or W3; a committed record that satisfies neither
+ * starts the W3 clock, so it is reported within the bound.
  *
  * Return: 1 if a record can be consumed, 0 if not, -EINVAL if
  * consumer_pos is not a position the producer could have written.
@@ -220,6 +342,7 @@ int m2mgw_ring_readable(struct m2mgw_ring *ring)
 {
 	struct m2mgw_rec *rec;
 	u64 cons, prod;
+	u32 wm;
 
 	/*
 	 * Pairs with the smp_mb() at the end of m2mgw_ring_write(): the
@@ -236,7 +359,13 @@ int m2mgw_ring_readable(struct m2mgw_ring *ring)
 	if (!rec)
 		return -EINVAL;
 	/* Pairs with P6, as C2 does. */
-	return !(smp_load_acquire(&rec->len) & M2MGW_REC_BUSY);
+	if (smp_load_acquire(&rec->len) & M2MGW_REC_BUSY)
+		return 0;
+	wm = READ_ONCE(ring->wake_bytes);
+	if (likely(!wm) || prod - cons >= wm || m2mgw_ring_due(ring, cons))
+		return 1;
+	m2mgw_ring_arm(ring);
+	return 0;
 }
 
 /**

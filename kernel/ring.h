@@ -6,9 +6,11 @@
 #ifndef _M2MGW_RING_H
 #define _M2MGW_RING_H
 
+#include <linux/hrtimer.h>
 #include <linux/mm_types.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <uapi/linux/m2mgw.h>
 
 struct m2mgw_ring {
@@ -21,14 +23,29 @@ struct m2mgw_ring {
 	struct m2mgw_ring_consumer *cons;
 	struct m2mgw_ring_producer *prod;
 	u8 *data;
+	/* The reader's poll()/read() waiters, woken by producers and timer. */
+	wait_queue_head_t *wait;
+	/*
+	 * Wakeup batching (M2MGW_IOC_WAKEUP), read locklessly by producers:
+	 * wake_bytes 0 is the default (wake per caught-up record).
+	 */
+	u32 wake_bytes;
+	u64 wake_ns;
+	/* Records before due_pos have waited wake_ns: W3.  Timer-written. */
+	u64 due_pos;
+	/* Bit 0: timer armed; set by whoever arms it, cleared when it fires. */
+	unsigned long timer_armed;
+	struct hrtimer timer;
 };
 
-struct m2mgw_ring *m2mgw_ring_alloc(u32 size);
+struct m2mgw_ring *m2mgw_ring_alloc(u32 size, wait_queue_head_t *wait);
 void m2mgw_ring_free(struct m2mgw_ring *ring);
 
 int m2mgw_ring_write(struct m2mgw_ring *ring, const struct m2mgw_rec *hdr,
 		     const void *payload, u32 payload_len, bool *wake);
 int m2mgw_ring_readable(struct m2mgw_ring *ring);
+int m2mgw_ring_set_wakeup(struct m2mgw_ring *ring,
+			  const struct m2mgw_wakeup *w);
 u32 m2mgw_ring_fill(struct m2mgw_ring *ring);
 ssize_t m2mgw_ring_read(struct m2mgw_ring *ring, char __user *buf,
 			size_t count);

@@ -56,6 +56,15 @@ int m2mgw_ring_subscribe(struct m2mgw_ring *r, uint32_t port_id);
 int m2mgw_ring_unsubscribe(struct m2mgw_ring *r, uint32_t port_id);
 
 /*
+ * Wakeup batching (M2MGW_IOC_WAKEUP): poll() and m2mgw_ring_wait()
+ * report the ring readable once @bytes are pending or a record has
+ * waited @usec.  (0, 0): one wakeup per record that finds the reader
+ * caught up (the default).  Returns 0 or a negative errno (-EINVAL for
+ * values the uapi header refuses).
+ */
+int m2mgw_ring_set_wakeup(struct m2mgw_ring *r, uint32_t bytes, uint32_t usec);
+
+/*
  * The next committed record, or NULL when the ring is empty or the next
  * record is still being written (wait for POLLIN then).  DISCARD records
  * are skipped.  The record stays valid until m2mgw_ring_release().

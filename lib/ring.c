@@ -103,6 +103,13 @@ int m2mgw_ring_unsubscribe(struct m2mgw_ring *r, uint32_t port_id)
 	return ioctl(r->fd, M2MGW_IOC_UNSUBSCRIBE, &port_id) < 0 ? -errno : 0;
 }
 
+int m2mgw_ring_set_wakeup(struct m2mgw_ring *r, uint32_t bytes, uint32_t usec)
+{
+	struct m2mgw_wakeup w = { .bytes = bytes, .usec = usec };
+
+	return ioctl(r->fd, M2MGW_IOC_WAKEUP, &w) < 0 ? -errno : 0;
+}
+
 const struct m2mgw_rec *m2mgw_ring_peek(struct m2mgw_ring *r)
 {
 	const struct m2mgw_rec *rec;

@@ -29,6 +29,7 @@ ok() {
 
 finish() {
 	[ -n "$apid" ] && kill -9 "$apid" 2>/dev/null
+	touch "$T/done"
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	if [ $fails -ne 0 ]; then
@@ -38,6 +39,7 @@ finish() {
 	fi
 	"$ctl" port del dlcan >/dev/null 2>&1
 	"$ctl" port del dlslow >/dev/null 2>&1
+	[ -n "${pts:-}" ] && "$ctl" port del "$pts" >/dev/null 2>&1
 	ip link del dlvcan0 2>/dev/null
 	ip link del dlvcan1 2>/dev/null
 	rm -rf "$T"
@@ -76,6 +78,27 @@ candump -L dlvcan0 >"$T/dump0" 2>&1 &
 pids+=($!)
 candump -L dlvcan1 >"$T/dump1" 2>&1 &
 pids+=($!)
+
+# A serial device: a pty whose slave gets the m2mgw line discipline
+# (TIOCSETD), so the module creates port pts<N>; what the agent sends
+# on it arrives on the master side, copied to $T/serial.
+python3 - "$T" <<'EOF' &
+import fcntl, os, select, struct, sys, termios, tty
+T = sys.argv[1]
+m, s = os.openpty()
+tty.setraw(m); tty.setraw(s)
+fcntl.ioctl(s, termios.TIOCSETD, struct.pack('i', 29))
+open(T + '/pty.tmp', 'w').write('pts%s' % os.ttyname(s).rsplit('/', 1)[1])
+os.rename(T + '/pty.tmp', T + '/pty')
+with open(T + '/serial', 'wb', buffering=0) as out:
+    while not os.path.exists(T + '/done'):
+        if select.select([m], [], [], 0.1)[0]:
+            out.write(os.read(m, 4096))
+EOF
+ppid=$!
+for _ in $(seq 50); do [ -f "$T/pty" ] && break; sleep 0.1; done
+pts=$(cat "$T/pty" 2>/dev/null)
+for _ in $(seq 50); do "$ctl" port show "$pts" >/dev/null 2>&1 && break; sleep 0.1; done
 
 # The hand-checked vector: TargetRpm 1500 / 0.25 = 6000 = 0x1770,
 # Motorola from bit 7 -> bytes 0-1 = 17 70; Mode 5 in byte 2 -> 05.
@@ -118,6 +141,10 @@ type = can
 ifname = dlvcan1
 downlink_can_ids = 123
 downlink_rate = 1
+[port $pts]
+type = serial
+create = no
+downlink_serial = yes
 [rule none]
 port = dlslow
 signal = nothing-matches
@@ -194,6 +221,20 @@ for _ in $(seq 100); do [ -s "$T/replies5" ] && break; sleep 0.2; done
 grep -qx 'vmdl/resp/me corr42 {"port":"dlcan","ok":true,"id":"0x10f","ext":false,"data":"aa55"}' "$T/replies5"
 ok $? "MQTT 5: reply on the response topic with the correlation data"
 
+# Serial: hex and text commands arrive on the peer byte for byte.
+pub "$pts" '{"hex":"0103000a0001a5c8"}'
+pub "$pts" '{"text":"RESET\r\n"}'
+wait_replies 12
+for _ in $(seq 50); do
+	[ "$(stat -c %s "$T/serial" 2>/dev/null)" -ge 15 ] && break
+	sleep 0.2
+done
+got=$(od -An -tx1 -v "$T/serial" | tr -d ' \n')
+echo "# serial peer got: $got"
+[ "$(grep -c "^vmdl/$pts/cmd/result .*\"ok\":true,\"bytes\":" "$T/replies")" = 2 ] &&
+	[ "$got" = "0103000a0001a5c852455345540d0a" ]
+ok $? "serial: hex and text commands reach the pty peer byte for byte"
+
 sleep 1
 kill "${pids[3]}" "${pids[4]}" 2>/dev/null
 wait "${pids[3]}" "${pids[4]}" 2>/dev/null
@@ -210,16 +251,29 @@ ok $? "dlvcan1 saw exactly the one frame the rate limit let through"
 # kernel says ENETDOWN.
 ip link set dlvcan0 down
 pub dlcan '{"id":"0x102","data":"99"}'
-wait_replies 11
-reply 11 | grep -q '"ok":false,"error":"send failed: Network is down (ENETDOWN)"'
+wait_replies 13
+reply 13 | grep -q '"ok":false,"error":"send failed: Network is down (ENETDOWN)"'
 ok $? "link down: error reply with ENETDOWN from the kernel"
 ip link set dlvcan0 up
 
+# SIGHUP with another allowlist: the new one applies at once.
+sed -i 's/^downlink_can_ids = 123$/downlink_can_ids = 124/' "$T/agent.conf"
+kill -HUP "$apid"
+for _ in $(seq 50); do grep -q 'reload: done' "$T/agent.log" && break; sleep 0.1; done
+sleep 1.1 # a token for the 1/s port
+pub dlslow '{"id":"0x123","data":"01"}'
+pub dlslow '{"id":"0x124","data":"01"}'
+wait_replies 15
+reply 14 | grep -q '"ok":false,"error":"not allowed: CAN id 0x123' &&
+	reply 15 | grep -q '"ok":true,"id":"0x124"'
+ok $? "SIGHUP: the new allowlist refuses 0x123 and sends 0x124"
 
 kill -TERM "$apid"
 wait "$apid"
 ok $? "SIGTERM: m2mgwd exits 0"
 apid=
-"$ctl" port del dlcan && "$ctl" port del dlslow
-ok $? "the agent's ports deleted"
+touch "$T/done"
+wait "$ppid" 2>/dev/null
+"$ctl" port del dlcan && "$ctl" port del dlslow && "$ctl" port del "$pts"
+ok $? "the agent's ports and the pty's port deleted"
 exit 0

@@ -271,6 +271,24 @@ sleep 0.3
 ok $? "status topic says offline after a clean stop"
 stop_subs
 
+# --- QoS 0: more messages than max_inflight, written out at once -------
+# libmosquitto reports a QoS 0 message written out from inside
+# mosquitto_publish(), before its mid is known: none may stay in flight.
+rm -rf "$T/spool"
+start_sub qos0
+frames 1000 1000
+c=$(conf qos0 'output broker.qos=0' 'output broker.max_inflight=20')
+start_agent "$c"
+wait_count "$T/qos0.out" 1000 30
+check "$T/qos0.out" 1000 no-dup >"$T/check.out"
+ok $? "QoS 0: 1000 frames through max_inflight 20 -> 1000 messages, no dup"
+cat "$T/check.out"
+[ "$(metric 'm2mgwd_acked_total{output="broker"}')" = 1000 ] &&
+	[ "$(metric 'm2mgwd_spool_records{output="broker"}')" = 0 ]
+ok $? "QoS 0: all 1000 acked in the spool once written, spool empty"
+stop_agent
+stop_subs
+
 # --- aggregation windows end to end -------------------------------------
 rm -rf "$T/spool"
 start_sub agg

@@ -278,12 +278,28 @@ static void test_allow_rate(struct agent_conf *c)
 
 static double now = 1000;
 
+/* Replies that came later (Modbus writes). */
+static char *late_reply;
+static int late_calls;
+
+static void on_late(void *ctx, char *reply)
+{
+	(void)ctx;
+	late_calls++;
+	free(late_reply);
+	late_reply = reply;
+}
+
+static const struct dl_later later = { on_late, NULL };
+
 /* Run @json on @port; the reply must contain @want. */
 static bool cmd(struct downlink *dl, const char *port, const char *json,
 		const char *want)
 {
-	char *r = downlink_command(dl, port, json, strlen(json), now);
-	bool good = r && strstr(r, want);
+	char *r = NULL;
+	int rc =
+		downlink_command(dl, port, json, strlen(json), now, &later, &r);
+	bool good = !rc && r && strstr(r, want);
 
 	if (!good)
 		printf("# reply: %s\n#  want: %s\n", r, want);
@@ -361,6 +377,9 @@ static void test_can_raw(struct downlink *dl)
 	refused(dl, "can0", "{\"id\":\"0x20000000\",\"data\":\"00\"}",
 		"\\\"id\\\": 0x20000000 is more than 29 bits",
 		"raw: id above 29 bits");
+	refused(dl, "can0", "{\"id\":1e300,\"data\":\"00\"}",
+		"\\\"id\\\": the number is more than 29 bits",
+		"raw: a huge numeric id");
 	refused(dl, "can0", "{\"id\":-1,\"data\":\"00\"}",
 		"\\\"id\\\": -1 is not a CAN id", "raw: negative id");
 	refused(dl, "can0", "{\"id\":\"0x1g\",\"data\":\"00\"}",
@@ -474,6 +493,128 @@ static void test_serial(struct downlink *dl)
 		"modbus: an allowed write says clearly it is not supported yet");
 }
 
+/* What the fake Modbus master was asked, and how to finish it. */
+static struct {
+	int calls, rc;
+	char port[64];
+	uint8_t slave, fc;
+	uint16_t addr, count, values[130];
+	dl_modbus_done_fn done;
+	void *done_ctx;
+} mb;
+
+static int fake_modbus(void *ctx, const struct port_conf *pc, uint8_t slave,
+		       uint8_t fc, uint16_t addr, const uint16_t *values,
+		       uint16_t count, dl_modbus_done_fn done, void *done_ctx)
+{
+	(void)ctx;
+	mb.calls++;
+	if (mb.rc)
+		return mb.rc;
+	snprintf(mb.port, sizeof(mb.port), "%s", pc->name);
+	mb.slave = slave;
+	mb.fc = fc;
+	mb.addr = addr;
+	mb.count = count;
+	memcpy(mb.values, values, count * sizeof(*values));
+	mb.done = done;
+	mb.done_ctx = done_ctx;
+	return 0;
+}
+
+/* A Modbus write that is queued: downlink_command says "later". */
+static bool queued(struct downlink *dl, const char *port, const char *json)
+{
+	char *r = NULL;
+	int rc =
+		downlink_command(dl, port, json, strlen(json), now, &later, &r);
+
+	if (rc != 1)
+		printf("# rc %d reply %s\n", rc, r);
+	free(r);
+	return rc == 1;
+}
+
+static void test_modbus(struct downlink *dl)
+{
+	late_calls = 0;
+	ok(queued(dl, "ser",
+		  "{\"slave\":1,\"write\":{\"address\":10,\"value\":7},\"cid\":9}") &&
+		   mb.calls == 1 && !strcmp(mb.port, "ser") && mb.slave == 1 &&
+		   mb.fc == 6 && mb.addr == 10 && mb.count == 1 &&
+		   mb.values[0] == 7 && !late_calls && tx.calls == 0,
+	   "modbus: one register -> function 6 queued on the master, no reply yet, nothing sent directly");
+	mb.done(mb.done_ctx, 0, 0);
+	ok(late_calls == 1 && late_reply &&
+		   !strcmp(late_reply,
+			   "{\"port\":\"ser\",\"cid\":9,\"ok\":true,\"slave\":1,\"address\":10,\"count\":1}"),
+	   "modbus: the slave's answer gives the ok reply (%s)", late_reply);
+	ok(queued(dl, "ser",
+		  "{\"slave\":1,\"write\":{\"address\":17,\"values\":[1,-1,65535]}}") &&
+		   mb.fc == 16 && mb.addr == 17 && mb.count == 3 &&
+		   mb.values[0] == 1 && mb.values[1] == 0xffff &&
+		   mb.values[2] == 0xffff,
+	   "modbus: values [1,-1,65535] -> function 16, -1 as 0xffff");
+	mb.done(mb.done_ctx, -EREMOTEIO, 2);
+	ok(late_calls == 2 && strstr(late_reply, "\"ok\":false,") &&
+		   strstr(late_reply,
+			  "\"error\":\"slave 1 answered with exception 2 (illegal data address)\""),
+	   "modbus: an exception answer is the error (%s)", late_reply);
+	ok(queued(dl, "ser",
+		  "{\"slave\":2,\"write\":{\"address\":100,\"values\":[5]}}") &&
+		   mb.fc == 16,
+	   "modbus: \"values\" with one register is function 16");
+	mb.done(mb.done_ctx, -ETIMEDOUT, 0);
+	ok(late_calls == 3 &&
+		   strstr(late_reply,
+			  "\"error\":\"no answer from slave 2 (timeout"),
+	   "modbus: a timeout is the error");
+	ok(queued(dl, "ser",
+		  "{\"slave\":2,\"write\":{\"address\":100,\"value\":1}}"),
+	   "modbus: queued again");
+	mb.done(mb.done_ctx, -ECANCELED, 0);
+	ok(late_calls == 4 &&
+		   strstr(late_reply,
+			  "\"error\":\"cancelled: the Modbus master stopped"),
+	   "modbus: a cancelled write (reload) says so");
+	mb.rc = -EOPNOTSUPP;
+	refused(dl, "ser",
+		"{\"slave\":1,\"write\":{\"address\":10,\"value\":7}}",
+		"not supported: port ser is no Modbus master",
+		"modbus: a port whose decoder is no master refuses at once");
+	mb.rc = -ENOBUFS;
+	refused(dl, "ser",
+		"{\"slave\":1,\"write\":{\"address\":10,\"value\":7}}",
+		"busy: the Modbus write queue of port ser is full",
+		"modbus: a full write queue refuses at once");
+	mb.rc = 0;
+	mb.calls = 0;
+	refused(dl, "ser",
+		"{\"slave\":1,\"write\":{\"address\":10,\"value\":70000}}",
+		"\\\"write\\\": a register value is an integer -32768..65535",
+		"modbus: value out of 16 bits");
+	refused(dl, "ser",
+		"{\"slave\":1,\"write\":{\"address\":10,\"value\":1.5}}",
+		"\\\"write\\\": a register value is an integer",
+		"modbus: fractional value");
+	refused(dl, "ser",
+		"{\"slave\":1,\"write\":{\"address\":10,\"values\":[]}}",
+		"\\\"write\\\": \\\"values\\\" is an array of 1..123 registers",
+		"modbus: empty values");
+	refused(dl, "ser",
+		"{\"slave\":1,\"write\":{\"address\":10,\"value\":1,\"values\":[1]}}",
+		"\\\"write\\\" must be", "modbus: value and values both");
+	refused(dl, "ser",
+		"{\"slave\":1,\"write\":{\"address\":10,\"value\":1,\"coil\":true}}",
+		"\\\"write\\\": unknown field \\\"coil\\\"",
+		"modbus: unknown field in write");
+	refused(dl, "ser",
+		"{\"slave\":1,\"write\":{\"address\":19,\"values\":[1,2]}}",
+		"not allowed: slave 1 register 19 (2 of them)",
+		"modbus: a write running past the allowed range");
+	ok(mb.calls == 0, "modbus: no refused write reached the master");
+}
+
 static void test_general(struct downlink *dl)
 {
 	refused(dl, "nope", "{\"id\":\"0x101\",\"data\":\"00\"}",
@@ -491,9 +632,11 @@ static void test_general(struct downlink *dl)
 	ok(cmd(dl, "can0", "", "\"error\":\"bad JSON"), "empty payload");
 	{
 		int before = tx.calls;
-		char *r = downlink_command(
-			dl, "can0", "{\"id\":\"0x101\",\"data\":\"00\"}\0{}",
-			33, now);
+		char *r = NULL;
+
+		downlink_command(dl, "can0",
+				 "{\"id\":\"0x101\",\"data\":\"00\"}\0{}", 33,
+				 now, &later, &r);
 
 		ok(r && strstr(r, "\"error\":\"bad JSON: a NUL byte in the payload") &&
 			   tx.calls == before,
@@ -541,7 +684,7 @@ int main(void)
 	if (!c)
 		return 1;
 	test_allow_rate(c);
-	dl = downlink_new(c, fake_tx, NULL);
+	dl = downlink_new(c, fake_tx, NULL, NULL);
 	ok(dl != NULL, "downlink_new loads allowlists and the DBC");
 	if (dl) {
 		test_can_raw(dl);
@@ -550,6 +693,12 @@ int main(void)
 		test_general(dl);
 	}
 	downlink_free(dl);
+	dl = downlink_new(c, fake_tx, fake_modbus, NULL);
+	tx.calls = 0;
+	if (ok(dl != NULL, "downlink_new with a Modbus master"))
+		test_modbus(dl);
+	downlink_free(dl);
+	free(late_reply);
 	conf_free(c);
 	unlink(conf_path);
 	unlink(dbc_path);

@@ -51,7 +51,7 @@ int main(void)
 	const uint8_t v1[] = { 0x01, 0x03, 0x00, 0x6b, 0x00, 0x03 };
 	const uint8_t v2[] = { 0x01, 0x03, 0x00, 0x00, 0x00, 0x0a };
 	struct port_conf pc = { .name = "bus", .type = M2MGW_PORT_SERIAL };
-	struct conf_kv kv = { .key = "mode", .value = "master", .line = 9 };
+	struct conf_kv kv = { .key = "mode", .value = "monitor", .line = 9 };
 	struct decoder_env env = { 0 };
 	const struct decoder_ops *ops = decoder_find("modbus");
 	struct got g;
@@ -97,8 +97,10 @@ int main(void)
 	err = open_memstream(&errs, &n);
 	rc = ops->validate(&pc, "x.conf", err);
 	fclose(err);
-	ok(rc == 1 && strstr(errs, "x.conf:9: mode must be sniffer"),
-	   "mode = master refused (not implemented) with file:line");
+	ok(rc == 1 &&
+		   strstr(errs,
+			  "x.conf:9: mode must be master or sniffer, not \"monitor\""),
+	   "mode = monitor refused with file:line");
 	free(errs);
 	return tap_done();
 }

@@ -201,6 +201,32 @@
  * had consumed everything before that record, so a busy reader is not
  * woken per frame.  Always re-check with C1/C2 after poll() returns.
  *
+ * WAKEUP BATCHING
+ * ===============
+ *
+ * By default a reader that has caught up is woken by the next record:
+ * one wakeup (and one poll() round trip) per record at low and medium
+ * rates.  M2MGW_IOC_WAKEUP with struct m2mgw_wakeup {bytes, usec} trades
+ * latency for fewer wakeups, as TPACKET_V3's block retire timeout does:
+ * poll()/epoll then report POLLIN (and a blocking read() that found
+ * nothing committed returns) only when
+ *
+ *   W1  the record at consumer_pos is committed (as above), and
+ *   W2  producer_pos - consumer_pos >= bytes (reserved bytes, records
+ *       still BUSY included), or
+ *   W3  a record has been waiting usec microseconds: counted from its
+ *       commit when the reader had consumed everything before it, else
+ *       from the poll() or read() that found it below the watermark.
+ *
+ * So no record waits longer than about usec for its wakeup, and a reader
+ * that keeps up is woken once per `bytes` of records (or once per usec
+ * when the rate is lower).  The wakeup for W3 comes from a timer,
+ * without a record.  C1..C4 are unchanged: the consumer may still read
+ * whatever is committed at any time (a non-blocking read(), or peeking
+ * without poll()); only the readiness reported changes.  {0, 0} restores
+ * the default.  The setting may change at any time, also while frames
+ * flow; sleepers are woken to re-check.
+ *
  * WRITING (TX)
  * ============
  *
@@ -574,5 +600,27 @@ struct m2mgw_ring_setup {
 #define M2MGW_IOC_SUBSCRIBE   _IOW(M2MGW_IOC_MAGIC, 2, __u32)
 /* Stop receiving a port (or the "all" subscription).  ENOENT if not subscribed. */
 #define M2MGW_IOC_UNSUBSCRIBE _IOW(M2MGW_IOC_MAGIC, 3, __u32)
+
+/* M2MGW_IOC_WAKEUP limits. */
+#define M2MGW_WAKEUP_USEC_MAX 1000000U
+
+/**
+ * struct m2mgw_wakeup - argument of M2MGW_IOC_WAKEUP (see "WAKEUP
+ *	BATCHING").
+ * @bytes: watermark: report readable once this many bytes are pending.
+ *	0 with @usec 0: the default, readable at the first committed record.
+ *	Otherwise 1 .. S / 2 (a record is at least M2MGW_REC_HDR_LEN bytes).
+ * @usec: bound on the wait of a record below the watermark, 1 ..
+ *	M2MGW_WAKEUP_USEC_MAX; 0 only with @bytes 0.
+ *
+ * EINVAL for values outside these ranges, ENXIO before RING_SETUP.
+ */
+struct m2mgw_wakeup {
+	__u32 bytes;
+	__u32 usec;
+};
+
+/* Set this reader's wakeup watermark and latency bound. */
+#define M2MGW_IOC_WAKEUP _IOW(M2MGW_IOC_MAGIC, 4, struct m2mgw_wakeup)
 
 #endif /* _UAPI_LINUX_M2MGW_H */

@@ -1,0 +1,404 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host integration test of m2mgwd's HTTP output (no VM): replay source
+# -> agent -> tests/agent/http_server.py on 127.0.0.1, a scriptable
+# server that answers 2xx, 4xx, 5xx, 429 + Retry-After, hangs or closes
+# the connection, request by request.  Every request is logged by the
+# server; a message counts as delivered when it was in a request the
+# server answered with a 2xx.
+#
+#   M2MGWD           the agent binary (default build/bin/m2mgwd)
+#   M2MGW_HTTP_RATE  messages for the throughput run (default 20000)
+#
+# TAP on stdout; logs in $T (kept on failure).
+set -u
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+agent=${M2MGWD:-$top/build/bin/m2mgwd}
+server=$top/tests/agent/http_server.py
+rate_n=${M2MGW_HTTP_RATE:-20000}
+T=$(mktemp -d /tmp/m2mgwd-http.XXXXXX)
+n=0
+failed=0
+srv_pid=
+agent_pid=
+
+ok() {
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n $2"
+	else
+		echo "not ok $n $2"
+		failed=$((failed + 1))
+	fi
+}
+
+cleanup() {
+	[ -n "$agent_pid" ] && kill -9 "$agent_pid" 2>/dev/null
+	[ -n "$srv_pid" ] && kill -9 "$srv_pid" 2>/dev/null
+	wait 2>/dev/null
+	if [ "$failed" = 0 ]; then rm -rf "$T"; else echo "# logs kept in $T"; fi
+}
+trap cleanup EXIT
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+wait_port() {
+	for _ in $(seq 50); do
+		python3 -c "import socket; socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+port=$(free_port)
+mport=$(free_port)
+
+# start_server LOGNAME [PLAN]
+start_server() {
+	python3 "$server" "$port" "$T/$1.srv" "${2:-}" 2>>"$T/server.err" &
+	srv_pid=$!
+	wait_port "$port"
+}
+
+stop_server() {
+	[ -n "$srv_pid" ] || return
+	kill -9 "$srv_pid" 2>/dev/null
+	wait "$srv_pid" 2>/dev/null
+	srv_pid=
+}
+
+# ctl plan|default ACTIONS
+ctl() {
+	curl -s -o /dev/null -X POST --data "$2" "http://127.0.0.1:$port/_ctl/$1"
+}
+
+# conf NAME SECTION.KEY=VALUE...: an agent config (see tests/agent/mqtt.sh).
+conf() {
+	local name=$1; shift
+	local f="$T/$name.conf"
+	python3 - "$f" "$T" "$port" "$mport" "$@" <<'EOF'
+import sys
+f, T, port, mport = sys.argv[1:5]
+sec = {
+ 'agent': {'log_level': 'info', 'metrics_listen': '127.0.0.1:' + mport,
+           'stall_timeout': '30s', 'drain_timeout': '3s'},
+ 'source': {'type': 'replay', 'file': T + '/frames.log', 'speed': '0'},
+ 'spool': {'dir': T + '/spool', 'max_size': '4M', 'segment_size': '256k',
+           'flush_interval': '20ms'},
+ 'port can0': {'type': 'can', 'ifname': 'vcan0'},
+ 'rule all': {'port': 'can0', 'signal': '*', 'period': '0'},
+ 'output web': {'type': 'http', 'url': 'http://127.0.0.1:%s/ingest' % port,
+                'bearer_token': 's3cret-token', 'header': 'X-Gateway: gw-1',
+                'backoff_min': '200ms', 'backoff_max': '1s',
+                'timeout': '1s', 'connect_timeout': '1s',
+                'replay_rate': '0'},
+}
+for kv in sys.argv[5:]:
+    k, v = kv.split('=', 1)
+    s, k = k.rsplit('.', 1)
+    sec.setdefault(s, {})[k] = v
+with open(f, 'w') as o:
+    for s, kv in sec.items():
+        o.write('[%s]\n' % s)
+        for k, v in kv.items():
+            if v != '':
+                o.write('%s = %s\n' % (k, v))
+EOF
+	echo "$f"
+}
+
+start_agent() {
+	"$agent" -c "$1" >>"$T/agent.log" 2>&1 &
+	agent_pid=$!
+}
+
+stop_agent() {
+	kill -TERM "$agent_pid" 2>/dev/null
+	wait "$agent_pid"
+	local rc=$?
+	agent_pid=
+	return $rc
+}
+
+metric() {
+	curl -s "http://127.0.0.1:$mport/metrics" | awk -v m="$1" '$1 == m { print $2 }'
+}
+
+# frames COUNT STEP_US: candump -L log, frame i = id 0x100 + i % 4,
+# data i >> 8, i & 255 (raw value i).
+frames() {
+	python3 - "$1" "$2" >"$T/frames.log" <<'EOF'
+import sys
+n, step = int(sys.argv[1]), int(sys.argv[2])
+t0 = 1700000000 * 10**6
+for i in range(n):
+    t = t0 + i * step
+    print('(%d.%06d) vcan0 %03X#%02X%02X' % (t // 10**6, t % 10**6, 0x100 + i % 4, i >> 8, i & 255))
+EOF
+}
+
+# delivered LOG...: how many messages were in 2xx-answered requests.
+delivered() {
+	python3 - "$@" <<'EOF'
+import json, sys
+k = 0
+for f in sys.argv[1:]:
+    for l in open(f):
+        r = json.loads(l)
+        if 200 <= r['status'] < 300:
+            k += len(r['body'])
+print(k)
+EOF
+}
+
+# wait_delivered N SECONDS LOG...
+wait_delivered() {
+	local want=$1 end=$((SECONDS + $2))
+	shift 2
+	while [ $SECONDS -lt $end ]; do
+		[ "$(delivered "$@")" -ge "$want" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# check N OPTS LOG...: messages 0..N-1 (JSON) each delivered exactly
+# once, right values; live and historical each in order.  OPTS: a
+# comma list of some-historical, rejected (4xx batches are not
+# delivered and their messages must not come again), dups-ok.
+check() {
+	python3 - "$@" <<'EOF'
+import json, sys
+n, opts, files = int(sys.argv[1]), sys.argv[2].split(','), sys.argv[3:]
+seen, live, hist, bad, rejected, reqs = {}, [], [], [], set(), 0
+for f in files:
+    for l in open(f):
+        r = json.loads(l)
+        if 400 <= r['status'] < 500 and r['status'] not in (408, 429):
+            rejected.update(m['seq'] for m in r['body'])
+            continue
+        if not 200 <= r['status'] < 300:
+            continue
+        reqs += 1
+        for m in r['body']:
+            i = m['seq']
+            if m['value'] != i or m['raw'] != '%04x' % i or m['signal'] != '%03x' % (0x100 + i % 4):
+                bad.append('seq %d: %s' % (i, m))
+            seen[i] = seen.get(i, 0) + 1
+            (hist if m.get('historical') else live).append(i)
+want = set(range(n)) - rejected
+missing = sorted(want - set(seen))
+if missing:
+    bad.append('missing %d: %s' % (len(missing), missing[:10]))
+if set(seen) & rejected:
+    bad.append('rejected messages delivered later: %s' % sorted(set(seen) & rejected)[:10])
+if 'rejected' in opts and not rejected:
+    bad.append('nothing was rejected')
+if 'dups-ok' not in opts and any(v > 1 for v in seen.values()):
+    bad.append('duplicates: %s' % [k for k, v in seen.items() if v > 1][:10])
+for name, l in (('live', live), ('historical', hist)):
+    if l != sorted(l):
+        bad.append('%s out of order' % name)
+if 'some-historical' in opts and not hist:
+    bad.append('no historical message')
+for b in bad[:5]:
+    print('# ' + b)
+print('# %d messages in %d delivered requests: %d live, %d historical, %d distinct, %d rejected'
+      % (len(live) + len(hist), reqs, len(live), len(hist), len(seen), len(rejected)))
+sys.exit(1 if bad else 0)
+EOF
+}
+
+echo "TAP version 13"
+
+# --- config ------------------------------------------------------------
+frames 10 1000
+c=$(conf good)
+"$agent" -t -c "$c" >"$T/t.out" 2>&1
+ok $? "m2mgwd -t accepts an http output"
+c=$(conf badurl 'output web.url=ftp://127.0.0.1/x')
+"$agent" -c "$c" >"$T/t.out" 2>&1
+rc=$?
+line=$(grep -n '^url = ' "$c" | cut -d: -f1)
+grep -q "^$c:$line: \[output web\]: url \"ftp://127.0.0.1/x\": the scheme must be http or https" "$T/t.out"
+ok $(( rc == 2 ? $? : 1 )) "start with url = ftp://... -> $c:$line: message, exit 2 (got $rc)"
+printf '[source]\ntype = replay\nfile = /x\n[output web]\ntype = http\nurl = http://h/\nheader = X-A 1\nmethod = GET\nbatch_bytes = 10\n' >"$T/bad.conf"
+"$agent" -t -c "$T/bad.conf" >"$T/t.out" 2>&1
+rc=$?
+grep -q "^$T/bad.conf:7: header: \"X-A 1\" is not a header \"Name: value\"" "$T/t.out" &&
+	grep -q "^$T/bad.conf:8: method: \"GET\" is not one of POST, PUT" "$T/t.out" &&
+	grep -q "^$T/bad.conf:9: batch_bytes: \"10\" is not a size in 1024\.\." "$T/t.out"
+ok $(( rc == 2 ? $? : 1 )) "bad header, method, batch_bytes: one file:line each, exit 2 (got $rc)"
+"$agent" -t -c "$top/agent/m2mgwd.conf.example" >"$T/t.out" 2>&1 &&
+	grep -q '^type = http' "$top/agent/m2mgwd.conf.example"
+ok $? "the shipped example config (with an http output) is valid"
+
+# --- every message arrives once, in batches, with the headers ----------
+start_server basic
+frames 300 1000
+c=$(conf basic)
+start_agent "$c"
+wait_delivered 300 20 "$T/basic.srv"
+check 300 '' "$T/basic.srv" >"$T/check.out"
+ok $? "300 frames -> 300 messages delivered exactly once, in order"
+cat "$T/check.out"
+python3 - "$T/basic.srv" <<'EOF' >"$T/check.out"
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+h = rs[0]['headers']
+print('# %d requests, sizes %s' % (len(rs), [len(r['body']) for r in rs][:8]))
+ok = len(rs) < 300 and max(len(r['body']) for r in rs) <= 100 \
+    and all(r['method'] == 'POST' and r['path'] == '/ingest' for r in rs) \
+    and h.get('content-type') == 'application/json' \
+    and h.get('authorization') == 'Bearer s3cret-token' and h.get('x-gateway') == 'gw-1'
+sys.exit(0 if ok else 1)
+EOF
+ok $? "POST /ingest in batches of <= batch_max (100), JSON, bearer token, configured header"
+cat "$T/check.out"
+[ "$(metric 'm2mgwd_acked_total{output="web"}')" = 300 ] &&
+	[ "$(metric 'm2mgwd_broker_connected{output="web",state="connected"}')" = 1 ]
+ok $? "metrics: 300 acked, state connected"
+stop_agent
+ok $? "SIGTERM: drains and exits 0"
+stop_server
+
+# --- 500, 429 + Retry-After, timeout, closed connection -----------------
+# (libcurl itself resends once when a reused connection closes without
+# an answer: two closes in a row reach the agent as an error.)
+rm -rf "$T/spool"
+start_server fail '500,200,429:2,200,hang,200,close,close,200,503,200'
+frames 400 10000	# 4 s of traffic
+c=$(conf fail 'source.speed=1' 'output web.batch_max=20')
+start_agent "$c"
+wait_delivered 400 30 "$T/fail.srv"
+check 400 some-historical "$T/fail.srv" >"$T/check.out"
+ok $? "500, 429, hang (timeout), closed connection, 503: all 400 messages delivered exactly once, live and historical each in order"
+cat "$T/check.out"
+python3 - "$T/fail.srv" <<'EOF' >"$T/check.out"
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+k = [i for i, r in enumerate(rs) if r['action'] == '429:2'][0]
+gap = rs[k + 1]['t'] - rs[k]['t']
+print('# next request %.2f s after the 429 with Retry-After: 2' % gap)
+sys.exit(0 if 1.9 <= gap <= 4 else 1)
+EOF
+ok $? "Retry-After: 2 is honoured"
+cat "$T/check.out"
+grep -q 'answered HTTP 500' "$T/agent.log" && grep -q 'Operation timed out after' "$T/agent.log" &&
+	grep -q 'Empty reply from server' "$T/agent.log" && grep -q 'retrying in' "$T/agent.log"
+ok $? "each failure is logged with its cause, and the backoff"
+stop_agent
+stop_server
+
+# --- 4xx: the poison batch is dropped, counted, logged ------------------
+rm -rf "$T/spool"
+start_server reject '200,400,200'
+frames 300 10000
+c=$(conf reject 'source.speed=1' 'output web.batch_max=25')
+start_agent "$c"
+wait_delivered 250 20 "$T/reject.srv"
+sleep 0.5
+check 300 rejected "$T/reject.srv" >"$T/check.out"
+ok $? "HTTP 400: that batch is dropped, every other message delivered once, in order"
+cat "$T/check.out"
+nrej=$(python3 -c "
+import json, sys
+print(sum(len(json.loads(l)['body']) for l in open(sys.argv[1]) if json.loads(l)['status'] == 400))" "$T/reject.srv")
+[ "$(metric 'm2mgwd_dropped_total{reason="http_rejected"}')" = "$nrej" ] &&
+	[ "$(metric 'm2mgwd_http_rejected_batches_total{output="web"}')" = 1 ]
+ok $? "the $nrej dropped messages and the batch are counted"
+grep -q "rejected a batch of $nrej messages with HTTP 400: \"test server says 400 \"; dropped" "$T/agent.log" &&
+	[ "$(grep -c 'rejected a batch' "$T/agent.log")" = 1 ]
+ok $? "logged once, with the status and the start of the response body"
+stop_agent
+stop_server
+
+# --- kill -9 with undelivered messages in the spool ---------------------
+rm -rf "$T/spool"
+start_server kill9
+frames 400 10000
+c=$(conf kill9 'source.speed=1' 'output web.batch_max=10')
+start_agent "$c"
+sleep 1
+ctl default 500
+sleep 1
+kill -9 "$agent_pid"; wait "$agent_pid" 2>/dev/null; agent_pid=
+"$agent" --spool-list "$T/spool/web" >"$T/spool.list" 2>"$T/spool.err"
+ctl default 200
+: >"$T/empty.log"
+c=$(conf kill9b "source.file=$T/empty.log")
+start_agent "$c"
+wait_delivered "$(($(delivered "$T/kill9.srv") + $(wc -l <"$T/spool.list")))" 15 "$T/kill9.srv"
+python3 - "$T/kill9.srv" "$T/spool.list" <<'EOF' >"$T/check.out"
+import json, sys
+recv = {}
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if 200 <= r['status'] < 300:
+        for m in r['body']:
+            recv.setdefault(m['seq'], []).append(m)
+spooled = [json.loads(l.split(' ', 2)[2])['seq'] for l in open(sys.argv[2]) if l.strip()]
+bad = [s for s in spooled if s not in recv or not any(m.get('historical') for m in recv[s])]
+top = max(list(recv) + spooled) if recv or spooled else -1
+gaps = [i for i in range(top + 1) if i not in recv]
+print('# %d delivered, %d were in the spool at kill -9, highest seq %d' % (len(recv), len(spooled), top))
+if bad: print('# spooled but not delivered after restart: %s' % bad[:10])
+if gaps: print('# lost: %s' % gaps[:10])
+sys.exit(1 if bad or gaps or len(spooled) < 20 else 0)
+EOF
+ok $? "kill -9 while the server answers 500: the spooled messages arrive after restart, no gap"
+cat "$T/check.out"
+stop_agent
+stop_server
+
+# --- SenML, PUT, basic auth ---------------------------------------------
+rm -rf "$T/spool"
+start_server senml
+frames 50 1000
+c=$(conf senml 'output web.encoding=senml' 'output web.method=PUT' 'output web.bearer_token=' \
+	'output web.username=gw' 'output web.password=pa:ss')
+start_agent "$c"
+sleep 2
+python3 - "$T/senml.srv" <<'EOF' >"$T/check.out"
+import base64, json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+heads = [rec for r in rs for rec in r['body'] if 'bn' in rec]
+ok = all(r['method'] == 'PUT' and r['headers'].get('content-type') == 'application/senml+json'
+         and r['headers'].get('authorization') == 'Basic ' + base64.b64encode(b'gw:pa:ss').decode()
+         and isinstance(r['body'], list) for r in rs)
+vals = [rec['v'] for rec in heads]
+print('# %d requests, %d SenML records, %d packs' % (len(rs), sum(len(r['body']) for r in rs), len(heads)))
+sys.exit(0 if ok and rs and vals == list(range(50)) else 1)
+EOF
+ok $? "SenML: PUT with basic auth, packs merged into one per request, all 50 in order"
+cat "$T/check.out"
+stop_agent
+stop_server
+
+# --- throughput -----------------------------------------------------------
+rm -rf "$T/spool"
+start_server rate
+frames "$rate_n" 100
+c=$(conf rate 'spool.max_size=256M' 'spool.segment_size=4M' 'spool.batch=1024' \
+	'output web.batch_max=1000' 'output web.batch_bytes=1M' 'agent.log_level=notice')
+t0=$(date +%s.%N)
+start_agent "$c"
+end=$((SECONDS + 120))
+while [ $SECONDS -lt $end ]; do
+	[ "$(metric 'm2mgwd_acked_total{output="web"}')" = "$rate_n" ] && break
+	sleep 0.1
+done
+t1=$(date +%s.%N)
+check "$rate_n" '' "$T/rate.srv" >"$T/check.out"
+ok $? "throughput run: $rate_n messages delivered exactly once, in order"
+cat "$T/check.out"
+python3 -c "import sys; print('# %d messages in %.2f s: %.0f messages/s through HTTP (replay -> spool fsync -> POST -> python3 http.server)' % (int(sys.argv[1]), float(sys.argv[3]) - float(sys.argv[2]), int(sys.argv[1]) / (float(sys.argv[3]) - float(sys.argv[2]))))" "$rate_n" "$t0" "$t1"
+stop_agent
+stop_server
+
+echo "1..$n"
+exit 0

@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""A scriptable HTTP server for the agent's HTTP output tests.
+
+    http_server.py PORT LOG [ACTION,ACTION,...]
+
+Each request to any path but /_ctl takes the next ACTION of the plan
+(200 once the plan is used up, or what /_ctl/default set):
+
+    200 | 201 | 204      answer that status (the batch is delivered)
+    500 | 503 | 400 ...  answer that status with a short text body
+    429:N | 503:N        that status with "Retry-After: N"
+    hang                 read the request, never answer (until stopped)
+    close                read the request, close the connection
+
+POST /_ctl/plan appends the body's actions; POST /_ctl/default sets the
+action used once the plan is empty.  Every data request is logged to
+LOG as one JSON line: time, action, status (0 if none was sent), method,
+path, headers, body (parsed JSON, or the text if it does not parse).
+Only a request logged with a 2xx status counts as delivered.
+"""
+import json
+import socketserver
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+lock = threading.Lock()
+plan = []
+default = ['200']
+log = None
+
+
+class Server(socketserver.ThreadingMixIn, HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.1'
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, body=b'', extra=()):
+        self.send_response(status)
+        for k, v in extra:
+            self.send_header(k, v)
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def handle_any(self):
+        n = int(self.headers.get('Content-Length', 0))
+        data = self.rfile.read(n)
+        if self.path.startswith('/_ctl/'):
+            acts = [a for a in data.decode().split(',') if a]
+            with lock:
+                if self.path == '/_ctl/plan':
+                    plan.extend(acts)
+                else:
+                    default[0] = acts[0]
+            return self.reply(204)
+        with lock:
+            act = plan.pop(0) if plan else default[0]
+        try:
+            body = json.loads(data)
+        except ValueError:
+            body = data.decode(errors='replace')
+        rec = {'t': time.time(), 'action': act, 'status': 0,
+               'method': self.command, 'path': self.path,
+               'headers': {k.lower(): v for k, v in self.headers.items()},
+               'body': body}
+        if act == 'hang':
+            with lock:
+                log.write(json.dumps(rec) + '\n')
+            time.sleep(3600)
+            return
+        if act == 'close':
+            with lock:
+                log.write(json.dumps(rec) + '\n')
+            self.close_connection = True
+            return
+        code, _, after = act.partition(':')
+        rec['status'] = int(code)
+        with lock:
+            log.write(json.dumps(rec) + '\n')
+        if 200 <= int(code) < 300:
+            return self.reply(int(code))
+        extra = [('Retry-After', after)] if after else []
+        self.reply(int(code), b'test server says %s\n' % code.encode(), extra)
+
+    do_POST = do_PUT = handle_any
+
+
+def main():
+    global log
+    port, path = int(sys.argv[1]), sys.argv[2]
+    if len(sys.argv) > 3:
+        plan.extend(a for a in sys.argv[3].split(',') if a)
+    log = open(path, 'a', buffering=1)
+    Server(('127.0.0.1', port), Handler).serve_forever()
+
+
+if __name__ == '__main__':
+    main()
