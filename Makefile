@@ -9,6 +9,11 @@ TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 BUILD := $(TOP)/build
 SHELL := /bin/bash
 
+# Build and test with the Debian packages `make deps` installs, not with
+# whatever a user's PATH puts first (a pyenv shim costs seconds per
+# python3 run on a loaded machine; the tests run python3 hundreds of times).
+export PATH := /usr/sbin:/usr/bin:/sbin:/bin:$(PATH)
+
 # The kernels m2mgw is built and tested for (written by scripts/deps.sh);
 # without that file, whatever Debian kernels have headers installed.
 KERNELS = $(or $(shell cat $(BUILD)/kernels 2>/dev/null),$(shell \

@@ -19,6 +19,7 @@
 #include "aggregate.h"
 #include "config.h"
 #include "decode.h"
+#include "downlink.h"
 #include "health.h"
 
 #define container_of(ptr, type, member) \
@@ -84,6 +85,7 @@ struct agent {
 	struct output *outputs;
 	struct metrics_http *http;
 	struct downlink *dl; /* commands from MQTT (downlink.h) */
+	struct dl_stats dl_stats;
 
 	uint64_t frames_in, decoded, reports;
 	uint64_t drops[DROP__MAX];

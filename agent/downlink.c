@@ -439,14 +439,18 @@ int downlink_command(struct downlink *dl, const char *port, const void *payload,
 	free(text);
 	if (c.pending)
 		return 1; /* c.reply went with the command */
-	*reply = dl_reply_finish(c.reply, port, c.err[0] ? c.err : NULL);
+	*reply = dl_reply_finish(c.reply, port, c.err[0] ? c.err : NULL,
+				 dl->stats);
 	return *reply ? 0 : -ENOMEM;
 }
 
-char *dl_reply_finish(cJSON *reply, const char *port, const char *err)
+char *dl_reply_finish(cJSON *reply, const char *port, const char *err,
+		      struct dl_stats *stats)
 {
 	char *out;
 
+	if (stats)
+		(*(err ? &stats->refused : &stats->ok))++;
 	cJSON_ReplaceItemInObjectCaseSensitive(reply, "ok",
 					       cJSON_CreateBool(!err));
 	if (err) {
@@ -461,7 +465,8 @@ char *dl_reply_finish(cJSON *reply, const char *port, const char *err)
 }
 
 struct downlink *downlink_new(const struct agent_conf *c, dl_tx_fn tx,
-			      dl_modbus_fn modbus, void *ctx)
+			      dl_modbus_fn modbus, void *ctx,
+			      struct dl_stats *stats)
 {
 	struct downlink *dl = calloc(1, sizeof(*dl));
 	size_t n = 0;
@@ -474,6 +479,7 @@ struct downlink *downlink_new(const struct agent_conf *c, dl_tx_fn tx,
 	dl->tx = tx;
 	dl->modbus = modbus;
 	dl->ctx = ctx;
+	dl->stats = stats;
 	if (!dl->ports)
 		goto err;
 	for (const struct port_conf *pc = c->ports; pc; pc = pc->next) {

@@ -114,12 +114,20 @@ struct dl_later {
 
 struct downlink;
 
+/* Commands carried out and refused (metrics); owned by the caller. */
+struct dl_stats {
+	uint64_t ok, refused;
+};
+
 /*
  * Allowlists and DBCs of every port of @c; NULL if one fails to load.
  * @modbus may be NULL: Modbus writes are then refused as not supported.
+ * @stats (may be NULL) is counted in, also for replies that come after
+ * a reload replaced this downlink: it must outlive them.
  */
 struct downlink *downlink_new(const struct agent_conf *c, dl_tx_fn tx,
-			      dl_modbus_fn modbus, void *ctx);
+			      dl_modbus_fn modbus, void *ctx,
+			      struct dl_stats *stats);
 void downlink_free(struct downlink *dl);
 
 /*

@@ -19,6 +19,7 @@ struct downlink {
 	dl_tx_fn tx;
 	dl_modbus_fn modbus; /* NULL: no Modbus master in this build */
 	void *ctx;
+	struct dl_stats *stats;
 };
 
 /* One command being carried out. */
@@ -44,7 +45,8 @@ int dl_cmd_rate(struct cmd *c);
 
 int dl_cmd_modbus(struct cmd *c);
 
-/* Set "ok" (and "error" if @err) in @reply, log, print and free it. */
-char *dl_reply_finish(cJSON *reply, const char *port, const char *err);
+/* Set "ok" (and "error" if @err) in @reply, count, log, print, free. */
+char *dl_reply_finish(cJSON *reply, const char *port, const char *err,
+		      struct dl_stats *stats);
 
 #endif /* M2MGWD_DOWNLINK_INT_H */

@@ -25,6 +25,7 @@
 struct mb_pend {
 	struct dl_later later;
 	cJSON *reply;
+	struct dl_stats *stats;
 	char port[M2MGW_NAME_MAX];
 	unsigned int slave;
 };
@@ -81,7 +82,8 @@ static void mb_done(void *ctx, int result, uint8_t exception)
 			 strerror(-result), strerrorname_np(-result) ?: "?");
 	}
 	p->later.fn(p->later.ctx,
-		    dl_reply_finish(p->reply, p->port, result ? err : NULL));
+		    dl_reply_finish(p->reply, p->port, result ? err : NULL,
+				    p->stats));
 	free(p);
 }
 
@@ -173,6 +175,7 @@ int dl_cmd_modbus(struct cmd *c)
 		return dl_fail(c, "out of memory");
 	p->later = *c->later;
 	p->reply = c->reply;
+	p->stats = c->dl->stats;
 	p->slave = (unsigned int)slave->valuedouble;
 	snprintf(p->port, sizeof(p->port), "%s", c->p->pc->name);
 	cJSON_AddNumberToObject(c->reply, "slave", p->slave);

@@ -17,6 +17,7 @@
 
 #include "agent.h"
 #include "log.h"
+#include "modbus_sched.h"
 #include "output.h"
 
 const char *const drop_names[DROP__MAX] = {
@@ -74,6 +75,54 @@ static void metric(struct buf *b, const char *name, const char *type,
 {
 	bprintf(b, "# HELP m2mgwd_%s %s\n# TYPE m2mgwd_%s %s\n", name, help,
 		name, type);
+}
+
+/* The Modbus master schedulers' counters (modbus_sched.h), per port. */
+#define MB(f) offsetof(struct modbus_sched_stats, f)
+static const struct {
+	const char *event;
+	size_t off;
+} modbus_events[] = {
+	{ "requests", MB(requests) },
+	{ "responses", MB(responses) },
+	{ "retries", MB(retries) },
+	{ "timeouts", MB(timeouts) },
+	{ "crc_errors", MB(crc_errors) },
+	{ "exceptions", MB(exceptions) },
+	{ "bad_responses", MB(bad_responses) },
+	{ "unexpected", MB(unexpected) },
+	{ "tx_errors", MB(tx_errors) },
+	{ "tx_busy", MB(tx_busy) },
+	{ "merged", MB(merged) },
+	{ "skipped", MB(skipped) },
+	{ "writes", MB(writes) },
+	{ "writes_failed", MB(writes_failed) },
+};
+
+static void modbus_metrics(struct agent *ag, struct buf *b)
+{
+	bool any = false;
+
+	for (unsigned int i = 0; i < ag->nports; i++) {
+		struct modbus_sched *s = modbus_sched_of(ag->ports[i].dec);
+		const char *st;
+
+		if (!s)
+			continue;
+		if (!any)
+			metric(b, "modbus_total", "counter",
+			       "Modbus master exchanges and errors, by event.");
+		any = true;
+		st = (const char *)modbus_sched_stats(s);
+		for (size_t k = 0;
+		     k < sizeof(modbus_events) / sizeof(modbus_events[0]); k++)
+			bprintf(b,
+				"m2mgwd_modbus_total{port=\"%s\",event=\"%s\"} %llu\n",
+				ag->ports[i].pc->name, modbus_events[k].event,
+				(unsigned long long)*(
+					const uint64_t *)(st +
+							  modbus_events[k].off));
+	}
 }
 
 char *metrics_text(struct agent *ag)
@@ -176,6 +225,14 @@ char *metrics_text(struct agent *ag)
 			"m2mgwd_stage_stalls_total{stage=\"output\",output=\"%s\"} %llu\n",
 			o->oc->name, (unsigned long long)o->h_spool.stalls,
 			o->oc->name, (unsigned long long)o->h_send.stalls);
+	modbus_metrics(ag, &b);
+	metric(&b, "downlink_commands_total", "counter",
+	       "Downlink commands carried out (ok) and refused.");
+	bprintf(&b,
+		"m2mgwd_downlink_commands_total{result=\"ok\"} %llu\n"
+		"m2mgwd_downlink_commands_total{result=\"refused\"} %llu\n",
+		(unsigned long long)ag->dl_stats.ok,
+		(unsigned long long)ag->dl_stats.refused);
 	metric(&b, "reloads_total", "counter",
 	       "Configuration reloads (SIGHUP).");
 	bprintf(&b,

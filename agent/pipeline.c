@@ -218,7 +218,7 @@ int pipeline_start(struct agent *ag)
 
 	if (ports_build(ag, ag->conf, &ag->ports, &ag->nports))
 		return -EINVAL;
-	ag->dl = downlink_new(ag->conf, dl_tx, dl_modbus, ag);
+	ag->dl = downlink_new(ag->conf, dl_tx, dl_modbus, ag, &ag->dl_stats);
 	if (!ag->dl)
 		return -EINVAL;
 	ag->agg = agg_new(ag->conf, on_report, ag);
@@ -279,7 +279,7 @@ int pipeline_reload(struct agent *ag, struct agent_conf *nc)
 			"reload: [source] and [spool] dir changes take effect at restart");
 	if (ports_build(ag, nc, &ports, &nports))
 		return -EINVAL;
-	dl = downlink_new(nc, dl_tx, dl_modbus, ag);
+	dl = downlink_new(nc, dl_tx, dl_modbus, ag, &ag->dl_stats);
 	if (!dl || (ag->src && ag->src->ports_changed &&
 		    ag->src->ports_changed(ag->src, ports, nports, ag->ports,
 					   ag->nports))) {

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# demo: m2mgwd: vcan frames decoded with a DBC, a serial meter (key=value lines) and a GPS (NMEA 0183) through the module and the agent to a mosquitto broker
+# demo: m2mgwd: vcan frames decoded with a DBC, a Modbus RTU meter polled by the agent, a key=value meter and an NMEA GPS through the module and the agent to a mosquitto broker
 # Shell fragment run by demo/run (bash -eu).
 
 show() {
@@ -10,7 +10,7 @@ d=$(mktemp -d /tmp/demo-agent.XXXXXX)
 chmod 755 "$d"
 cleanup() {
 	touch "$d/done"
-	kill -9 "${sub:-}" "${agent:-}" "${meter:-}" 2>/dev/null || true
+	kill -9 "${sub:-}" "${agent:-}" "${meter:-}" "${slave:-}" 2>/dev/null || true
 	kill "${broker:-}" 2>/dev/null || true
 	wait 2>/dev/null || true
 	ip link del vcan0 2>/dev/null || true
@@ -56,6 +56,13 @@ while not os.path.exists(d + '/done'):
 PY
 meter=$!
 for _ in $(seq 50); do [ -f "$d/gps" ] && break; sleep 0.1; done
+# A Modbus RTU energy meter (libmodbus, slave id 1, 19200 8N1) on a third
+# pty; the agent polls it as the bus master.
+mkdir "$d/mb"
+build/agent/modbus_slave 29 "$d/mb" 1 &
+slave=$!
+for _ in $(seq 50); do [ -f "$d/mb/pty" ] && break; sleep 0.1; done
+mb_pts=$(cat "$d/mb/pty")
 meter_pts=$(cat "$d/meter")
 gps_pts=$(cat "$d/gps")
 cat >"$d/m2mgwd.conf" <<CONF
@@ -70,6 +77,9 @@ type = can
 ifname = vcan0
 decoder = dbc
 dbc = $PWD/agent/examples/vehicle.dbc
+# downlink: MQTT commands may send CAN id 321 only, at most 5 per second
+downlink_can_ids = 321
+downlink_rate = 5
 
 # every Engine signal as it comes
 [rule engine]
@@ -105,6 +115,22 @@ framing = delimiter
 framing_arg = 10
 decoder = nmea
 
+# the Modbus meter: the agent is the master, one request at a time
+[port $mb_pts]
+type = serial
+create = no
+baud = 19200
+framing = modbus-rtu
+decoder = modbus
+mode = master
+poll = temperature slave=1 fc=3 addr=2 type=float32 unit=degC period=1s
+poll = energy slave=1 fc=3 addr=10 type=u32 order=little scale=0.01 unit=kWh period=1s
+poll = voltage slave=1 fc=4 addr=5 scale=0.1 unit=V period=1s
+
+[rule modbus]
+port = $mb_pts
+period = 0
+
 [rule position]
 port = $gps_pts
 signal = *itude
@@ -119,6 +145,8 @@ period = 0
 host = 127.0.0.1
 topic = site/{port}/{signal}
 status_topic = site/gateway/status
+# downlink commands for port P arrive on site/P/cmd, replies on .../result
+command_topic = site/{port}/cmd/#
 CONF
 echo "\$ cat m2mgwd.conf"
 grep -v '^$' "$d/m2mgwd.conf"
@@ -143,7 +171,18 @@ for f in 1770:A0 1900:9F 1A90:9E 1C20:9D; do
 done
 echo "\$ # the meter writes 3 lines, the GPS 3 GGA and 3 RMC sentences"
 touch "$d/go"
-sleep 4
+sleep 3
+echo "\$ # downlink: the cloud switches the lights on (id 321), then tries id 7FF"
+candump -L vcan0,321:7FF vcan0,7FF:7FF >"$d/candump.log" 2>&1 &
+dump=$!
+sleep 0.5
+show mosquitto_pub -h 127.0.0.1 -q 1 -t site/engine/cmd -m '{"id":"0x321","data":"01FF","cid":"lights-on"}'
+show mosquitto_pub -h 127.0.0.1 -q 1 -t site/engine/cmd -m '{"id":"0x7ff","data":"00","cid":"not-allowed"}'
+sleep 1.5
+kill "$dump"
+wait "$dump" 2>/dev/null || true
+echo "\$ # what candump saw on vcan0:"
+sed 's/^([0-9.]*) /  /' "$d/candump.log"
 kill -USR1 "$agent"
 sleep 0.3
 kill -TERM "$agent"
@@ -159,6 +198,18 @@ n=$(grep -c '^site/engine/Engine\.' "$d/sub.out")
 m=$(grep -c "^site/$meter_pts/" "$d/sub.out")
 g=$(grep -c "^site/$gps_pts/" "$d/sub.out")
 rpm=$(grep -c '^site/engine/Engine.Rpm .*"value":1[5-8]00' "$d/sub.out")
+mb=$(grep -c "^site/$mb_pts/temperature .*\"value\":21.5,\"unit\":\"degC\"" "$d/sub.out")
+if [ "$mb" -lt 3 ] || ! grep -q "^site/$mb_pts/energy .*\"value\":1000,\"unit\":\"kWh\"" "$d/sub.out"; then
+	echo "Modbus: expected the meter's temperature (21.5 degC) at least 3 times and energy 1000 kWh"
+	exit 1
+fi
+# downlink: exactly the allowed frame on the bus, a reply for each command
+if [ "$(grep -c . "$d/candump.log")" != 1 ] || ! grep -q ' vcan0 321#01FF$' "$d/candump.log" ||
+	! grep -q '^site/engine/cmd/result .*"cid":"lights-on","ok":true' "$d/sub.out" ||
+	! grep -q '^site/engine/cmd/result .*"cid":"not-allowed","ok":false' "$d/sub.out"; then
+	echo "downlink: expected 321#01FF on vcan0 and two replies (ok, refused)"
+	exit 1
+fi
 if [ "$n" != 16 ] || [ "$rpm" != 4 ] || [ "$m" != 6 ] || [ "$g" != 18 ]; then
 	echo "expected 16 Engine (4 Rpm 1500..1800), 6 meter and 18 GPS messages, got $n ($rpm), $m and $g"
 	exit 1

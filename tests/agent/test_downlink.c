@@ -277,6 +277,8 @@ static void test_allow_rate(struct agent_conf *c)
 }
 
 static double now = 1000;
+static struct dl_stats stats;
+static unsigned int ncmds; /* commands that were answered at once */
 
 /* Replies that came later (Modbus writes). */
 static char *late_reply;
@@ -301,6 +303,7 @@ static bool cmd(struct downlink *dl, const char *port, const char *json,
 		downlink_command(dl, port, json, strlen(json), now, &later, &r);
 	bool good = !rc && r && strstr(r, want);
 
+	ncmds += !rc;
 	if (!good)
 		printf("# reply: %s\n#  want: %s\n", r, want);
 	free(r);
@@ -637,6 +640,7 @@ static void test_general(struct downlink *dl)
 		downlink_command(dl, "can0",
 				 "{\"id\":\"0x101\",\"data\":\"00\"}\0{}", 33,
 				 now, &later, &r);
+		ncmds++;
 
 		ok(r && strstr(r, "\"error\":\"bad JSON: a NUL byte in the payload") &&
 			   tx.calls == before,
@@ -684,7 +688,7 @@ int main(void)
 	if (!c)
 		return 1;
 	test_allow_rate(c);
-	dl = downlink_new(c, fake_tx, NULL, NULL);
+	dl = downlink_new(c, fake_tx, NULL, NULL, &stats);
 	ok(dl != NULL, "downlink_new loads allowlists and the DBC");
 	if (dl) {
 		test_can_raw(dl);
@@ -692,11 +696,21 @@ int main(void)
 		test_serial(dl);
 		test_general(dl);
 	}
+	/* Every tx call was an ok command but the one ENETDOWN refused. */
+	ok(stats.ok + stats.refused == ncmds &&
+		   stats.ok == (uint64_t)tx.calls - 1,
+	   "stats: %llu ok + %llu refused = %u commands",
+	   (unsigned long long)stats.ok, (unsigned long long)stats.refused,
+	   ncmds);
 	downlink_free(dl);
-	dl = downlink_new(c, fake_tx, fake_modbus, NULL);
+	dl = downlink_new(c, fake_tx, fake_modbus, NULL, &stats);
 	tx.calls = 0;
+	memset(&stats, 0, sizeof(stats));
+	ncmds = 0;
 	if (ok(dl != NULL, "downlink_new with a Modbus master"))
 		test_modbus(dl);
+	ok(stats.ok == 1 && stats.refused == ncmds + 3,
+	   "stats: Modbus replies that came later are counted (1 ok, 3 failed)");
 	downlink_free(dl);
 	free(late_reply);
 	conf_free(c);
