@@ -205,9 +205,11 @@ bt() {
 	done
 	return 1
 }
+# bt_stop: SIGINT makes bpftrace print its maps and exit; walking and
+# printing histograms under TCG on a loaded host took over 10 s.
 bt_stop() {
 	kill -INT $btpid
-	for _ in $(seq 100); do kill -0 $btpid 2>/dev/null || break; sleep 0.1; done
+	for _ in $(seq 600); do kill -0 $btpid 2>/dev/null || break; sleep 0.1; done
 	kill -KILL $btpid 2>/dev/null
 	wait $btpid
 }
