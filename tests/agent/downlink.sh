@@ -24,8 +24,10 @@ fails=0
 pids=()
 apid=
 
+t0=$(date +%s)
 ok() {
 	n=$((n + 1))
+	echo "# at $(($(date +%s) - t0)) s"
 	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fails=$((fails + 1)); fi
 }
 
