@@ -36,7 +36,7 @@ DESTDIR ?=
 ## all: (default) the module for KVER, lib, cli and agent
 all: module userspace
 
-## module: m2mgw.ko for KVER (default: newest kernel) in build/kmod/KVER
+## module: m2mgw.ko for KVER (default: newest kernel) in build/kmod/KVER, with BTF
 module:
 	@test -f $(TOP)/Kbuild || { echo "m2mgw: no Kbuild yet" >&2; exit 1; }
 	@test -d /lib/modules/$(KVER)/build || { \
@@ -46,6 +46,7 @@ module:
 	@cp -pr $(TOP)/Kbuild $(TOP)/kernel $(TOP)/include $(KMOD)/src/
 	$(MAKE) -C /lib/modules/$(KVER)/build M=$(KMOD)/src modules
 	@cp $(KMOD)/src/m2mgw.ko $(KMOD)/m2mgw.ko
+	@$(TOP)/scripts/module-btf.sh $(KVER) $(KMOD)/m2mgw.ko
 
 ## modules-all: the module for every kernel in build/kernels
 modules-all:
@@ -94,6 +95,21 @@ bench: deps
 	$(TOP)/bench/report $(BUILD)/bench/out make bench > $(TOP)/bench/RESULTS.md
 	@cat $(TOP)/bench/RESULTS.md
 
+## bench-tracing: tracing overhead (each tracer vs off) in one 6.1 VM boot, into bench/RESULTS.md
+bench-tracing: deps
+	@$(MAKE) --no-print-directory module KVER=$(K61)
+	@$(MAKE) --no-print-directory userspace
+	$(MAKE) -C bench TOP=$(TOP)
+	uptime > $(BUILD)/bench/tracing-load-before
+	$(TOP)/tests/vm/run -t $${M2MGW_BENCH_TIMEOUT:-2400} $(K61) -- \
+		bench/tracing.sh $(BUILD)/bench/tracing.out
+	uptime > $(BUILD)/bench/tracing-load-after
+	$(TOP)/bench/tracing-report $(BUILD)/bench/tracing.out "make bench-tracing" \
+		$(BUILD)/bench/tracing-load-{before,after} > $(TOP)/bench/RESULTS-tracing.md
+	$(TOP)/bench/tracing-report --splice $(TOP)/bench/RESULTS.md \
+		$(TOP)/bench/RESULTS-tracing.md
+	@cat $(TOP)/bench/RESULTS-tracing.md
+
 ## style: checkpatch --strict on the kernel code, clang-format on all C
 style:
 	@$(TOP)/scripts/style.sh
@@ -121,4 +137,5 @@ help:
 	@sed -n 's/^## \([a-z-]*\): /  \1\t/p' $(MAKEFILE_LIST) | expand -t 16
 
 .PHONY: all module modules-all userspace tests deps check vmtest demo bench \
+	bench-tracing \
 	style format dkms-check install clean help

@@ -5,6 +5,11 @@
  *
  *   rx -m none|recvmsg|recvmmsg|tpacket|m2mgw -i IF[,IF...] -n COUNT
  *      [-s live|drain] [-r RATE] [-g GEN] [-l] [-R RING_BYTES]
+ *      [-w BYTES,USEC] [-L LABEL]
+ *
+ * -w sets the m2mgw reader's wakeup watermark and latency bound
+ * (M2MGW_IOC_WAKEUP; default: woken by the first record, per record when
+ * it keeps up).  -L prints LABEL as the mode, to tell variants apart.
  *
  * Several interfaces (m2mgw and none only: the m2mgw reader subscribes
  * to all ports): COUNT is the total, split evenly over the buses, and
@@ -338,7 +343,8 @@ static void wait_gen(struct ctl *c)
 int main(int argc, char **argv)
 {
 	struct rx rx = { .mode = "none" };
-	const char *ifname = NULL, *scen = "live", *gen = NULL;
+	const char *ifname = NULL, *scen = "live", *gen = NULL, *label = NULL;
+	unsigned int wake_bytes = 0, wake_usec = 0;
 	char genpath[4096], nbuf[32], rbuf[32];
 	struct stat_snap a, b;
 	struct m2mgw_ring ring;
@@ -349,7 +355,7 @@ int main(int argc, char **argv)
 	int fd = -1, opt, drain, nbus = 1;
 	const char *p;
 
-	while ((opt = getopt(argc, argv, "m:i:n:s:r:g:lR:")) != -1) {
+	while ((opt = getopt(argc, argv, "m:i:n:s:r:g:lR:w:L:")) != -1) {
 		switch (opt) {
 		case 'm':
 			rx.mode = optarg;
@@ -374,6 +380,16 @@ int main(int argc, char **argv)
 			break;
 		case 'R':
 			ring_size = (uint32_t)strtoul(optarg, NULL, 0);
+			break;
+		case 'w':
+			if (sscanf(optarg, "%u,%u", &wake_bytes, &wake_usec) !=
+			    2) {
+				fprintf(stderr, "rx: -w BYTES,USEC\n");
+				return 2;
+			}
+			break;
+		case 'L':
+			label = optarg;
 			break;
 		default:
 			return 2;
@@ -410,6 +426,9 @@ int main(int argc, char **argv)
 
 		if (!err)
 			err = m2mgw_ring_subscribe(&ring, M2MGW_PORT_ALL);
+		if (!err && (wake_bytes || wake_usec))
+			err = m2mgw_ring_set_wakeup(&ring, wake_bytes,
+						    wake_usec);
 		if (err) {
 			fprintf(stderr, "rx: m2mgw ring: %s\n", strerror(-err));
 			return 1;
@@ -440,7 +459,7 @@ int main(int argc, char **argv)
 	read_stat(&b);
 
 	printf("mode=%s scenario=%s sent=%llu got=%llu lost=%llu order_err=%llu kdrops=%llu busy_ticks=%llu total_ticks=%llu",
-	       rx.mode, scen, (unsigned long long)rx.count,
+	       label ? label : rx.mode, scen, (unsigned long long)rx.count,
 	       (unsigned long long)rx.got,
 	       (unsigned long long)(strcmp(rx.mode, "none") ?
 					    rx.count - rx.got :

@@ -1,82 +1,100 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Tracing overhead, in one VM boot (a benchmark, not a test):
-#   tests/vm/run -t 900 6.1 -- bench/tracing.sh [OUT.md]
-# m2mgw capture throughput of N frames from bench/gen on vcan (bench/rx
-# -m m2mgw, live) with tracing off, then with each tools/bpf script
-# attached; RUNS rounds, round-robin so drift hits every mode alike.
-# Throughput = frames / wall time; CPU = system busy ticks per frame.
-# Both are reported as ratios to "off" only: absolute TCG figures mean
-# nothing.  Writes a markdown table to OUT (default build/bench/
-# RESULTS-tracing.md).
+# Tracing overhead in one VM boot (a benchmark, not a test; `make
+# bench-tracing` runs it on the 6.1 kernel):
+#   tests/vm/run -t 1800 6.1 -- bench/tracing.sh OUT
+# m2mgw capture of N frames from bench/gen on vcan (bench/rx -m m2mgw,
+# live) with tracing off, with each tools/bpf script attached and with
+# m2mgw-top attached; plus a generator-only run ("none", no port) per
+# round as in bench/suite.sh.  RUNS rounds, every mode once per round,
+# so drift hits every mode alike.  Writes key=value lines to OUT;
+# bench/tracing-report turns them into the markdown table.
+#
+# CPU is system-wide busy time from /proc/stat (bench/rx), so the
+# tracer's own userspace (bpftrace printing every second, m2mgw-top's
+# map reads) is counted as overhead too.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 B=$top/build/bench
 CTL=$top/build/bin/m2mctl
+TOPT=$top/build/bin/m2mgw-top
 BPF=$top/tools/bpf
-out=${1:-$top/build/bench/RESULTS-tracing.md}
-N=${N:-50000}
-RUNS=${RUNS:-3}
+out=${1:-$top/build/bench/tracing.out}
+N=${N:-30000}
+RUNS=${RUNS:-5}
+MODES=${MODES:-off m2mgw-rates.bt m2mgw-drops.bt m2mgw-wire-latency.bt m2mgw-ring-latency.bt m2mgw-top}
 T=$(mktemp -d /tmp/trbench.XXXXXX)
+IF=trb0
+tpid=
+
+cleanup() {
+	[ -n "$tpid" ] && kill -INT "$tpid" 2>/dev/null && wait "$tpid"
+	"$CTL" port del $IF >/dev/null 2>&1
+	ip link del $IF 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
 
 [ -d /sys/kernel/tracing/events ] || mount -t tracefs tracefs /sys/kernel/tracing
-ip link add trb0 type vcan && ip link set trb0 up
-"$CTL" port add can trb0 name trb0 > /dev/null || exit 1
+ip link add $IF type vcan && ip link set $IF up || exit 1
 
-start_bt() { # start_bt SCRIPT [ARGS]: until its banner is out
-	bpftrace "$BPF/$1" "${@:2}" > "$T/bt.out" 2>&1 &
-	btpid=$!
-	for _ in $(seq 600); do
-		grep -q Ctrl-C "$T/bt.out" && return 0
-		sleep 0.1
-	done
+# start_tracer MODE: attached and ready when it returns 0.
+start_tracer() {
+	case $1 in
+	off | none) tpid= ; return 0 ;;
+	m2mgw-top)
+		"$TOPT" -j -i 1 > "$T/tracer.out" 2>&1 &
+		tpid=$!
+		# The first interval line proves it attached.
+		for _ in $(seq 300); do
+			[ -s "$T/tracer.out" ] && return 0
+			kill -0 "$tpid" 2>/dev/null || return 1
+			sleep 0.1
+		done ;;
+	*.bt)
+		bpftrace "$BPF/$1" > "$T/tracer.out" 2>&1 &
+		tpid=$!
+		for _ in $(seq 1200); do
+			grep -q Ctrl-C "$T/tracer.out" && return 0
+			kill -0 "$tpid" 2>/dev/null || return 1
+			sleep 0.1
+		done ;;
+	esac
 	return 1
 }
-stop_bt() { kill -INT "$btpid"; wait "$btpid"; }
 
-one() { # one MODE: prints "ns busy got"
-	local t0 t1 line
-	t0=$(date +%s%N)
-	line=$("$B/rx" -m m2mgw -i trb0 -n "$N" -s live)
-	t1=$(date +%s%N)
-	echo "$((t1 - t0)) $(echo "$line" | sed -n 's/.*got=\([0-9]*\).*busy_ticks=\([0-9]*\).*/\2 \1/p')"
+stop_tracer() {
+	[ -n "$tpid" ] || return 0
+	kill -INT "$tpid"
+	wait "$tpid"
+	tpid=
 }
 
-modes="off m2mgw-rates.bt m2mgw-drops.bt m2mgw-wire-latency.bt m2mgw-ring-latency.bt"
+# one MODE ROUND: one result line.
+one() {
+	local line t0 t1
+	if ! start_tracer "$1"; then
+		echo "tracing.sh: $1 did not start:" >&2
+		cat "$T/tracer.out" >&2
+		stop_tracer
+		return 1
+	fi
+	[ "$1" = none ] || "$CTL" port add can $IF name $IF >/dev/null || return 1
+	t0=$(date +%s%N)
+	line=$("$B/rx" -m "$([ "$1" = none ] && echo none || echo m2mgw)" \
+		-i $IF -n "$N" -s live | grep '^mode=')
+	t1=$(date +%s%N)
+	[ "$1" = none ] || "$CTL" port del $IF
+	stop_tracer
+	echo "run=$2 tracer=$1 wall_ns=$((t1 - t0)) $line"
+}
+
+echo "kernel=$(uname -r) cpus=$(nproc) date=$(date -u +%FT%TZ) n=$N runs=$RUNS" > "$out"
 for r in $(seq "$RUNS"); do
-	for m in $modes; do
-		case $m in
-		off) res=$(one) ;;
-		m2mgw-wire-latency.bt)
-			start_bt "$m" "$("$BPF/realtime-offset")"; res=$(one); stop_bt ;;
-		*) start_bt "$m"; res=$(one); stop_bt ;;
-		esac
-		echo "$m $res" >> "$T/raw"
+	for m in none $MODES; do
+		one "$m" "$r" >> "$out" || exit 1
 	done
 done
-"$CTL" port del trb0
-ip link del trb0
-
-python3 - "$T/raw" "$N" "$RUNS" "$(uname -r)" > "$out" <<'PY'
-import sys, statistics as st
-raw, n, runs, kver = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-d = {}
-for l in open(raw):
-    m, ns, busy, got = l.split()
-    d.setdefault(m, []).append((int(ns), int(busy), int(got)))
-med = {m: (st.median(x[0] for x in v), st.median(x[1] for x in v),
-           min(x[2] for x in v)) for m, v in d.items()}
-o = med["off"]
-print(f"## Tracing overhead ({kver}, {n} frames x {runs} runs, QEMU TCG)\n")
-print("Medians, as ratios to tracing off (throughput: >1 is faster; CPU per")
-print("frame: >1 costs more).  bench/tracing.sh; figures only compare with")
-print("each other.\n")
-print("| mode | throughput ratio | CPU/frame ratio | frames captured (min) |")
-print("|---|---|---|---|")
-for m, (ns, busy, got) in med.items():
-    print(f"| {m} | {o[0] / ns:.2f} | {busy / o[1] if o[1] else 0:.2f} | {got}/{n} |")
-PY
 cat "$out"
-rm -rf "$T"

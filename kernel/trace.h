@@ -20,7 +20,11 @@
 /*
  * m2mgw:rx - a captured frame was handed to the readers.  @fill is the
  * fill level of the fullest ring it went to, in per mille; @readers how
- * many rings took it, @full how many had no room.
+ * many rings took it, @full how many had no room.  @ring_ns is
+ * CLOCK_REALTIME now, the clock of @tstamp_ns for every source but the
+ * hardware one, so ring_ns - tstamp_ns is the stamp -> ring latency.
+ * Taken here because BPF has no CLOCK_REALTIME helper, and an offset to
+ * its clocks measured from userspace errs by more than that latency.
  */
 TRACE_EVENT(rx,
 	    TP_PROTO(const struct m2mgw_rec *hdr, u32 can_id,
@@ -35,7 +39,8 @@ TRACE_EVENT(rx,
 			     __field(u64, tstamp_ns)
 			     __field(u32, readers)
 			     __field(u32, full)
-			     __field(u32, fill)),
+			     __field(u32, fill)
+			     __field(u64, ring_ns)),
 	    TP_fast_assign(__entry->port_id = hdr->port_id;
 			   __entry->type = hdr->type;
 			   __entry->ts_src = hdr->flags & M2MGW_RECF_TS_MASK;
@@ -45,12 +50,13 @@ TRACE_EVENT(rx,
 			   __entry->tstamp_ns = hdr->tstamp_ns;
 			   __entry->readers = readers;
 			   __entry->full = full;
-			   __entry->fill = fill;),
-	    TP_printk("port=%u type=%u id=0x%x len=%u seq=%llu ts=%llu ts_src=%u readers=%u full=%u fill=%u",
+			   __entry->fill = fill;
+			   __entry->ring_ns = ktime_get_real_ns();),
+	    TP_printk("port=%u type=%u id=0x%x len=%u seq=%llu ts=%llu ts_src=%u readers=%u full=%u fill=%u ring=%llu",
 		      __entry->port_id, __entry->type, __entry->can_id,
 		      __entry->len, __entry->seq, __entry->tstamp_ns,
 		      __entry->ts_src, __entry->readers, __entry->full,
-		      __entry->fill));
+		      __entry->fill, __entry->ring_ns));
 
 /* m2mgw:drop - @count frames of a port lost for @reason. */
 TRACE_EVENT(drop,

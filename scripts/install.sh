@@ -3,7 +3,8 @@
 #
 # install.sh DESTDIR PREFIX (`make install`): the module's DKMS source
 # tree in /usr/src/m2mgw-VERSION (then dkms add/build/install when DESTDIR
-# is empty and dkms is there), the programs in build/bin, and man pages,
+# is empty and dkms is there), the programs in build/bin (m2mgw-top
+# among them), the bpftrace scripts in PREFIX/share/m2mgw/bpf, and man pages,
 # systemd units and udev rules where the tree has them.
 set -eu
 
@@ -20,6 +21,12 @@ shopt -s nullglob
 for b in "$top"/build/bin/*; do
 	install -D -m 0755 "$b" "$dest$prefix/bin/$(basename "$b")"
 	echo "install: $prefix/bin/$(basename "$b")"
+done
+# bpftrace scripts (executable: #!/usr/bin/env bpftrace), next to the
+# data of the package; m2mgw-top came with build/bin above.
+for s in "$top"/tools/bpf/*.bt; do
+	install -D -m 0755 "$s" "$dest$prefix/share/m2mgw/bpf/$(basename "$s")"
+	echo "install: $prefix/share/m2mgw/bpf/$(basename "$s")"
 done
 for m in "$top"/{cli,agent,man,doc}/*.[1-8]; do
 	sec=${m##*.}

@@ -77,9 +77,6 @@ type = can
 ifname = vcan0
 decoder = dbc
 dbc = $PWD/agent/examples/vehicle.dbc
-# downlink: MQTT commands may send CAN id 321 only, at most 5 per second
-downlink_can_ids = 321
-downlink_rate = 5
 
 # every Engine signal as it comes
 [rule engine]
@@ -145,8 +142,6 @@ period = 0
 host = 127.0.0.1
 topic = site/{port}/{signal}
 status_topic = site/gateway/status
-# downlink commands for port P arrive on site/P/cmd, replies on .../result
-command_topic = site/{port}/cmd/#
 CONF
 echo "\$ cat m2mgwd.conf"
 grep -v '^$' "$d/m2mgwd.conf"
@@ -171,18 +166,7 @@ for f in 1770:A0 1900:9F 1A90:9E 1C20:9D; do
 done
 echo "\$ # the meter writes 3 lines, the GPS 3 GGA and 3 RMC sentences"
 touch "$d/go"
-sleep 3
-echo "\$ # downlink: the cloud switches the lights on (id 321), then tries id 7FF"
-candump -L vcan0,321:7FF vcan0,7FF:7FF >"$d/candump.log" 2>&1 &
-dump=$!
-sleep 0.5
-show mosquitto_pub -h 127.0.0.1 -q 1 -t site/engine/cmd -m '{"id":"0x321","data":"01FF","cid":"lights-on"}'
-show mosquitto_pub -h 127.0.0.1 -q 1 -t site/engine/cmd -m '{"id":"0x7ff","data":"00","cid":"not-allowed"}'
-sleep 1.5
-kill "$dump"
-wait "$dump" 2>/dev/null || true
-echo "\$ # what candump saw on vcan0:"
-sed 's/^([0-9.]*) /  /' "$d/candump.log"
+sleep 4
 kill -USR1 "$agent"
 sleep 0.3
 kill -TERM "$agent"
@@ -201,13 +185,6 @@ rpm=$(grep -c '^site/engine/Engine.Rpm .*"value":1[5-8]00' "$d/sub.out")
 mb=$(grep -c "^site/$mb_pts/temperature .*\"value\":21.5,\"unit\":\"degC\"" "$d/sub.out")
 if [ "$mb" -lt 3 ] || ! grep -q "^site/$mb_pts/energy .*\"value\":1000,\"unit\":\"kWh\"" "$d/sub.out"; then
 	echo "Modbus: expected the meter's temperature (21.5 degC) at least 3 times and energy 1000 kWh"
-	exit 1
-fi
-# downlink: exactly the allowed frame on the bus, a reply for each command
-if [ "$(grep -c . "$d/candump.log")" != 1 ] || ! grep -q ' vcan0 321#01FF$' "$d/candump.log" ||
-	! grep -q '^site/engine/cmd/result .*"cid":"lights-on","ok":true' "$d/sub.out" ||
-	! grep -q '^site/engine/cmd/result .*"cid":"not-allowed","ok":false' "$d/sub.out"; then
-	echo "downlink: expected 321#01FF on vcan0 and two replies (ok, refused)"
 	exit 1
 fi
 if [ "$n" != 16 ] || [ "$rpm" != 4 ] || [ "$m" != 6 ] || [ "$g" != 18 ]; then

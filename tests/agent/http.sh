@@ -19,6 +19,9 @@ agent=${M2MGWD:-$top/build/bin/m2mgwd}
 server=$top/tests/agent/http_server.py
 rate_n=${M2MGW_HTTP_RATE:-20000}
 T=$(mktemp -d /tmp/m2mgwd-http.XXXXXX)
+# The interpreter itself, not a version manager's shim: the checks run
+# python many times and a shim costs more than the check.
+PY=$(python3 -c 'import sys; print(sys.executable)')
 n=0
 failed=0
 srv_pid=
@@ -43,12 +46,12 @@ cleanup() {
 trap cleanup EXIT
 
 free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	"$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
 wait_port() {
 	for _ in $(seq 50); do
-		python3 -c "import socket; socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null && return 0
+		"$PY" -c "import socket; socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null && return 0
 		sleep 0.1
 	done
 	return 1
@@ -57,9 +60,11 @@ wait_port() {
 port=$(free_port)
 mport=$(free_port)
 
-# start_server LOGNAME [PLAN]
+# start_server LOGNAME [PLAN [http_server.py options]]
 start_server() {
-	python3 "$server" "$port" "$T/$1.srv" "${2:-}" 2>>"$T/server.err" &
+	local name=$1 plan=${2:-}
+	shift $(($# < 2 ? $# : 2))
+	"$PY" "$server" "$port" "$T/$name.srv" "$plan" "$@" 2>>"$T/server.err" &
 	srv_pid=$!
 	wait_port "$port"
 }
@@ -80,7 +85,7 @@ ctl() {
 conf() {
 	local name=$1; shift
 	local f="$T/$name.conf"
-	python3 - "$f" "$T" "$port" "$mport" "$@" <<'EOF'
+	"$PY" - "$f" "$T" "$port" "$mport" "$@" <<'EOF'
 import sys
 f, T, port, mport = sys.argv[1:5]
 sec = {
@@ -131,7 +136,7 @@ metric() {
 # frames COUNT STEP_US: candump -L log, frame i = id 0x100 + i % 4,
 # data i >> 8, i & 255 (raw value i).
 frames() {
-	python3 - "$1" "$2" >"$T/frames.log" <<'EOF'
+	"$PY" - "$1" "$2" >"$T/frames.log" <<'EOF'
 import sys
 n, step = int(sys.argv[1]), int(sys.argv[2])
 t0 = 1700000000 * 10**6
@@ -143,7 +148,7 @@ EOF
 
 # delivered LOG...: how many messages were in 2xx-answered requests.
 delivered() {
-	python3 - "$@" <<'EOF'
+	"$PY" - "$@" <<'EOF'
 import json, sys
 k = 0
 for f in sys.argv[1:]:
@@ -169,9 +174,10 @@ wait_delivered() {
 # check N OPTS LOG...: messages 0..N-1 (JSON) each delivered exactly
 # once, right values; live and historical each in order.  OPTS: a
 # comma list of some-historical, rejected (4xx batches are not
-# delivered and their messages must not come again), dups-ok.
+# delivered and their messages must not come again), dups-ok,
+# unordered (concurrent requests).
 check() {
-	python3 - "$@" <<'EOF'
+	"$PY" - "$@" <<'EOF'
 import json, sys
 n, opts, files = int(sys.argv[1]), sys.argv[2].split(','), sys.argv[3:]
 seen, live, hist, bad, rejected, reqs = {}, [], [], [], set(), 0
@@ -201,7 +207,7 @@ if 'rejected' in opts and not rejected:
 if 'dups-ok' not in opts and any(v > 1 for v in seen.values()):
     bad.append('duplicates: %s' % [k for k, v in seen.items() if v > 1][:10])
 for name, l in (('live', live), ('historical', hist)):
-    if l != sorted(l):
+    if 'unordered' not in opts and l != sorted(l):
         bad.append('%s out of order' % name)
 if 'some-historical' in opts and not hist:
     bad.append('no historical message')
@@ -246,7 +252,7 @@ wait_delivered 300 20 "$T/basic.srv"
 check 300 '' "$T/basic.srv" >"$T/check.out"
 ok $? "300 frames -> 300 messages delivered exactly once, in order"
 cat "$T/check.out"
-python3 - "$T/basic.srv" <<'EOF' >"$T/check.out"
+"$PY" - "$T/basic.srv" <<'EOF' >"$T/check.out"
 import json, sys
 rs = [json.loads(l) for l in open(sys.argv[1])]
 h = rs[0]['headers']
@@ -278,19 +284,38 @@ wait_delivered 400 30 "$T/fail.srv"
 check 400 some-historical "$T/fail.srv" >"$T/check.out"
 ok $? "500, 429, hang (timeout), closed connection, 503: all 400 messages delivered exactly once, live and historical each in order"
 cat "$T/check.out"
-python3 - "$T/fail.srv" <<'EOF' >"$T/check.out"
+"$PY" - "$T/fail.srv" <<'EOF' >"$T/check.out"
 import json, sys
 rs = [json.loads(l) for l in open(sys.argv[1])]
 k = [i for i, r in enumerate(rs) if r['action'] == '429:2'][0]
 gap = rs[k + 1]['t'] - rs[k]['t']
 print('# next request %.2f s after the 429 with Retry-After: 2' % gap)
-sys.exit(0 if 1.9 <= gap <= 4 else 1)
+sys.exit(0 if 1.9 <= gap <= 6 else 1)
 EOF
 ok $? "Retry-After: 2 is honoured"
 cat "$T/check.out"
 grep -q 'answered HTTP 500' "$T/agent.log" && grep -q 'Operation timed out after' "$T/agent.log" &&
 	grep -q 'Empty reply from server' "$T/agent.log" && grep -q 'retrying in' "$T/agent.log"
 ok $? "each failure is logged with its cause, and the backoff"
+stop_agent
+stop_server
+
+# --- server down: spooled, delivered when it is back ---------------------
+rm -rf "$T/spool"
+start_server down
+frames 300 10000	# 3 s
+c=$(conf down 'source.speed=1')
+start_agent "$c"
+sleep 0.7
+stop_server
+sleep 2
+start_server down
+wait_delivered 300 15 "$T/down.srv"
+check 300 some-historical "$T/down.srv" >"$T/check.out"
+ok $? "server down 2 s during traffic: all 300 delivered once after it is back"
+cat "$T/check.out"
+grep -q "Couldn't connect to server" "$T/agent.log"
+ok $? "connection refused is logged and retried"
 stop_agent
 stop_server
 
@@ -305,7 +330,7 @@ sleep 0.5
 check 300 rejected "$T/reject.srv" >"$T/check.out"
 ok $? "HTTP 400: that batch is dropped, every other message delivered once, in order"
 cat "$T/check.out"
-nrej=$(python3 -c "
+nrej=$("$PY" -c "
 import json, sys
 print(sum(len(json.loads(l)['body']) for l in open(sys.argv[1]) if json.loads(l)['status'] == 400))" "$T/reject.srv")
 [ "$(metric 'm2mgwd_dropped_total{reason="http_rejected"}')" = "$nrej" ] &&
@@ -332,17 +357,21 @@ ctl default 200
 : >"$T/empty.log"
 c=$(conf kill9b "source.file=$T/empty.log")
 start_agent "$c"
-wait_delivered "$(($(delivered "$T/kill9.srv") + $(wc -l <"$T/spool.list")))" 15 "$T/kill9.srv"
-python3 - "$T/kill9.srv" "$T/spool.list" <<'EOF' >"$T/check.out"
-import json, sys
-recv = {}
-for l in open(sys.argv[1]):
-    r = json.loads(l)
-    if 200 <= r['status'] < 300:
-        for m in r['body']:
-            recv.setdefault(m['seq'], []).append(m)
+"$PY" - "$T/kill9.srv" "$T/spool.list" <<'EOF' >"$T/check.out"
+import json, sys, time
 spooled = [json.loads(l.split(' ', 2)[2])['seq'] for l in open(sys.argv[2]) if l.strip()]
-bad = [s for s in spooled if s not in recv or not any(m.get('historical') for m in recv[s])]
+end = time.time() + 15
+while True:
+    recv = {}
+    for l in open(sys.argv[1]):
+        r = json.loads(l)
+        if 200 <= r['status'] < 300:
+            for m in r['body']:
+                recv.setdefault(m['seq'], []).append(m)
+    bad = [s for s in spooled if s not in recv or not any(m.get('historical') for m in recv[s])]
+    if not bad or time.time() > end:
+        break
+    time.sleep(0.2)
 top = max(list(recv) + spooled) if recv or spooled else -1
 gaps = [i for i in range(top + 1) if i not in recv]
 print('# %d delivered, %d were in the spool at kill -9, highest seq %d' % (len(recv), len(spooled), top))
@@ -363,7 +392,7 @@ c=$(conf senml 'output web.encoding=senml' 'output web.method=PUT' 'output web.b
 	'output web.username=gw' 'output web.password=pa:ss')
 start_agent "$c"
 sleep 2
-python3 - "$T/senml.srv" <<'EOF' >"$T/check.out"
+"$PY" - "$T/senml.srv" <<'EOF' >"$T/check.out"
 import base64, json, sys
 rs = [json.loads(l) for l in open(sys.argv[1])]
 heads = [rec for r in rs for rec in r['body'] if 'bn' in rec]
@@ -375,6 +404,97 @@ print('# %d requests, %d SenML records, %d packs' % (len(rs), sum(len(r['body'])
 sys.exit(0 if ok and rs and vals == list(range(50)) else 1)
 EOF
 ok $? "SenML: PUT with basic auth, packs merged into one per request, all 50 in order"
+cat "$T/check.out"
+stop_agent
+stop_server
+
+# --- HTTPS: CA file, verification on/off, client certificate -------------
+if command -v openssl >/dev/null; then
+	(
+		cd "$T" &&
+		openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=test-ca \
+			-keyout ca.key -out ca.pem &&
+		openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
+			-keyout srv.key -out srv.csr &&
+		printf 'subjectAltName=IP:127.0.0.1\n' >san.ext &&
+		openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+			-days 1 -extfile san.ext -out srv.pem &&
+		openssl req -newkey rsa:2048 -nodes -subj /CN=gateway-1 \
+			-keyout cli.key -out cli.csr &&
+		openssl x509 -req -in cli.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+			-days 1 -out cli.pem
+	) >"$T/openssl.log" 2>&1
+	url="output web.url=https://127.0.0.1:$port/ingest"
+	rm -rf "$T/spool"
+	start_server tls '' --cert "$T/srv.pem" --key "$T/srv.key"
+	frames 30 1000
+	c=$(conf tls "$url" "output web.tls_ca=$T/ca.pem")
+	start_agent "$c"
+	wait_delivered 30 10 "$T/tls.srv"
+	check 30 '' "$T/tls.srv" >"$T/check.out"
+	ok $? "HTTPS with tls_ca: the server is verified, all 30 delivered"
+	cat "$T/check.out"
+	stop_agent
+	rm -rf "$T/spool"
+	: >"$T/tls.srv"
+	c=$(conf tls2 "$url")
+	start_agent "$c"
+	sleep 1.5
+	[ "$(delivered "$T/tls.srv")" = 0 ] && grep -q 'SSL certificate problem' "$T/agent.log"
+	unverified=$?
+	stop_agent
+	c=$(conf tls3 "$url" 'output web.tls_insecure=yes')
+	start_agent "$c"
+	wait_delivered 30 10 "$T/tls.srv"
+	ok $(( unverified == 0 ? $? : 1 )) "HTTPS: an unknown CA is refused (logged); tls_insecure = yes sends anyway"
+	stop_agent
+	stop_server
+	rm -rf "$T/spool"
+	start_server mtls '' --cert "$T/srv.pem" --key "$T/srv.key" --client-ca "$T/ca.pem"
+	c=$(conf mtls "$url" "output web.tls_ca=$T/ca.pem")
+	start_agent "$c"
+	sleep 1.5
+	[ "$(delivered "$T/mtls.srv")" = 0 ]
+	nocert=$?
+	stop_agent
+	rm -rf "$T/spool"
+	c=$(conf mtls2 "$url" "output web.tls_ca=$T/ca.pem" \
+		"output web.tls_cert=$T/cli.pem" "output web.tls_key=$T/cli.key")
+	start_agent "$c"
+	wait_delivered 30 10 "$T/mtls.srv"
+	check 30 '' "$T/mtls.srv" >"$T/check.out"
+	ok $(( nocert == 0 ? $? : 1 )) "mutual TLS: refused without a client certificate, all 30 delivered with tls_cert/tls_key"
+	cat "$T/check.out"
+	stop_agent
+	stop_server
+else
+	n=$((n + 1))
+	echo "ok $n HTTPS # SKIP openssl not installed"
+fi
+
+# --- max_requests > 1: concurrent requests ------------------------------
+rm -rf "$T/spool"
+start_server conc
+ctl default '200@0.2'
+frames 2000 100
+c=$(conf conc 'output web.max_requests=4' 'output web.batch_max=50')
+start_agent "$c"
+wait_delivered 2000 30 "$T/conc.srv"
+check 2000 unordered "$T/conc.srv" >"$T/check.out"
+ok $? "max_requests = 4: all 2000 delivered exactly once"
+cat "$T/check.out"
+"$PY" - "$T/conc.srv" <<'EOF' >"$T/check.out"
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+ev = sorted([(r['t'], 1) for r in rs] + [(r['done'], -1) for r in rs])
+cur = top = 0
+for _, d in ev:
+    cur += d
+    top = max(top, cur)
+print('# %d requests answered after 0.2 s each, up to %d at a time' % (len(rs), top))
+sys.exit(0 if 2 <= top <= 4 else 1)
+EOF
+ok $? "max_requests = 4: requests overlap, never more than 4"
 cat "$T/check.out"
 stop_agent
 stop_server
@@ -396,7 +516,7 @@ t1=$(date +%s.%N)
 check "$rate_n" '' "$T/rate.srv" >"$T/check.out"
 ok $? "throughput run: $rate_n messages delivered exactly once, in order"
 cat "$T/check.out"
-python3 -c "import sys; print('# %d messages in %.2f s: %.0f messages/s through HTTP (replay -> spool fsync -> POST -> python3 http.server)' % (int(sys.argv[1]), float(sys.argv[3]) - float(sys.argv[2]), int(sys.argv[1]) / (float(sys.argv[3]) - float(sys.argv[2]))))" "$rate_n" "$t0" "$t1"
+"$PY" -c "import sys; print('# %d messages in %.2f s: %.0f messages/s through HTTP (replay -> spool fsync -> POST -> python3 http.server)' % (int(sys.argv[1]), float(sys.argv[3]) - float(sys.argv[2]), int(sys.argv[1]) / (float(sys.argv[3]) - float(sys.argv[2]))))" "$rate_n" "$t0" "$t1"
 stop_agent
 stop_server
 

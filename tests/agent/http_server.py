@@ -2,7 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 """A scriptable HTTP server for the agent's HTTP output tests.
 
-    http_server.py PORT LOG [ACTION,ACTION,...]
+    http_server.py PORT LOG [ACTION,ACTION,...] [--cert PEM --key PEM
+                   [--client-ca PEM]]
+
+With --cert/--key it speaks HTTPS; with --client-ca it also demands a
+client certificate signed by that CA.
 
 Each request to any path but /_ctl takes the next ACTION of the plan
 (200 once the plan is used up, or what /_ctl/default set):
@@ -12,6 +16,7 @@ Each request to any path but /_ctl takes the next ACTION of the plan
     429:N | 503:N        that status with "Retry-After: N"
     hang                 read the request, never answer (until stopped)
     close                read the request, close the connection
+    ACTION@SECONDS       answer as ACTION after SECONDS
 
 POST /_ctl/plan appends the body's actions; POST /_ctl/default sets the
 action used once the plan is empty.  Every data request is logged to
@@ -19,8 +24,10 @@ LOG as one JSON line: time, action, status (0 if none was sent), method,
 path, headers, body (parsed JSON, or the text if it does not parse).
 Only a request logged with a 2xx status counts as delivered.
 """
+import argparse
 import json
 import socketserver
+import ssl
 import sys
 import threading
 import time
@@ -82,6 +89,10 @@ class Handler(BaseHTTPRequestHandler):
                 log.write(json.dumps(rec) + '\n')
             self.close_connection = True
             return
+        act, _, delay = act.partition('@')
+        if delay:
+            time.sleep(float(delay))
+        rec['done'] = time.time()
         code, _, after = act.partition(':')
         rec['status'] = int(code)
         with lock:
@@ -96,11 +107,25 @@ class Handler(BaseHTTPRequestHandler):
 
 def main():
     global log
-    port, path = int(sys.argv[1]), sys.argv[2]
-    if len(sys.argv) > 3:
-        plan.extend(a for a in sys.argv[3].split(',') if a)
-    log = open(path, 'a', buffering=1)
-    Server(('127.0.0.1', port), Handler).serve_forever()
+    ap = argparse.ArgumentParser()
+    ap.add_argument('port', type=int)
+    ap.add_argument('log')
+    ap.add_argument('plan', nargs='?', default='')
+    ap.add_argument('--cert')
+    ap.add_argument('--key')
+    ap.add_argument('--client-ca')
+    args = ap.parse_args()
+    plan.extend(a for a in args.plan.split(',') if a)
+    log = open(args.log, 'a', buffering=1)
+    srv = Server(('127.0.0.1', args.port), Handler)
+    if args.cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.cert, args.key)
+        if args.client_ca:
+            ctx.load_verify_locations(args.client_ca)
+            ctx.verify_mode = ssl.CERT_REQUIRED
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    srv.serve_forever()
 
 
 if __name__ == '__main__':

@@ -34,6 +34,7 @@ struct m2mgw_rx_rec {
 	__u32 readers;
 	__u32 full;
 	__u32 fill;
+	__u64 ring_ns;
 };
 
 struct m2mgw_drop_rec {
