@@ -7,7 +7,9 @@
 # reply; refused ones (not allowlisted, bad JSON, over the rate limit)
 # get an error reply and put nothing on the bus; a port that is down
 # gives ENETDOWN from the kernel; MQTT 5 replies go to the command's
-# response topic with its correlation data.
+# response topic with its correlation data.  Modbus register writes go
+# through the agent's Modbus master to a libmodbus slave on a pty
+# (tests/agent/modbus_slave.c) and are replied when it answered.
 # Runs as root inside the VM harness (tests/vm/tests.list); TAP out.
 set -u
 
@@ -22,8 +24,10 @@ fails=0
 pids=()
 apid=
 
+t0=$(date +%s)
 ok() {
 	n=$((n + 1))
+	echo "# at $(($(date +%s) - t0)) s"
 	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fails=$((fails + 1)); fi
 }
 
@@ -40,6 +44,7 @@ finish() {
 	"$ctl" port del dlcan >/dev/null 2>&1
 	"$ctl" port del dlslow >/dev/null 2>&1
 	[ -n "${pts:-}" ] && "$ctl" port del "$pts" >/dev/null 2>&1
+	[ -n "${mpts:-}" ] && "$ctl" port del "$mpts" >/dev/null 2>&1
 	ip link del dlvcan0 2>/dev/null
 	ip link del dlvcan1 2>/dev/null
 	rm -rf "$T"
@@ -48,7 +53,8 @@ finish() {
 trap finish EXIT
 
 echo "TAP version 13"
-for t in mosquitto mosquitto_sub mosquitto_pub candump "$agent" "$ctl"; do
+for t in mosquitto mosquitto_sub mosquitto_pub candump "$agent" "$ctl" \
+	"$top/build/agent/modbus_slave"; do
 	if ! command -v "$t" >/dev/null; then
 		echo "1..0 # SKIP $t not found"
 		trap - EXIT
@@ -272,8 +278,89 @@ kill -TERM "$apid"
 wait "$apid"
 ok $? "SIGTERM: m2mgwd exits 0"
 apid=
+
+# Modbus: register writes through the agent's Modbus master to a
+# libmodbus slave (id 1) on a pty; the master also polls register 20,
+# so a write shows up in the readings.  Slave 2 is absent.
+mkdir -p "$T/mb"
+"$top/build/agent/modbus_slave" 29 "$T/mb" 1 >/dev/null 2>"$T/mb/slave.log" &
+mbpid=$!
+pids+=($mbpid)
+for _ in $(seq 50); do [ -f "$T/mb/pty" ] && break; sleep 0.1; done
+mpts=$(cat "$T/mb/pty" 2>/dev/null)
+for _ in $(seq 50); do "$ctl" port show "$mpts" >/dev/null 2>&1 && break; sleep 0.1; done
+cat >"$T/mb.conf" <<EOF
+[source]
+type = ring
+ring_size = 64k
+[spool]
+dir = $T/spool-mb
+flush_interval = 10ms
+[port $mpts]
+type = serial
+create = no
+baud = 19200
+framing = modbus-rtu
+decoder = modbus
+mode = master
+timeout = 300ms
+retries = 1
+poll = r20 slave=1 fc=3 addr=20 period=300ms
+downlink_modbus = 1:20-29, 1:150, 2:0
+[rule each]
+period = 0
+[output local]
+host = 127.0.0.1
+port = $port
+topic = vmdl/data/{port}/{signal}
+command_topic = vmdl/{port}/cmd/#
+replay_rate = 0
+EOF
+mosquitto_sub -h 127.0.0.1 -p $port -q 1 -t "vmdl/data/$mpts/#" -v >"$T/mbdata" 2>&1 &
+pids+=($!)
+"$agent" -c "$T/mb.conf" >>"$T/agent.log" 2>&1 &
+apid=$!
+for _ in $(seq 100); do
+	[ "$(grep -c 'subscribed to vmdl/+/cmd/#' "$T/agent.log")" -ge 2 ] && break
+	sleep 0.1
+done
+for _ in $(seq 100); do grep -q '"value":0' "$T/mbdata" && break; sleep 0.2; done
+mbr() { grep "^vmdl/$mpts/cmd/result " "$T/replies" | grep -c "$1"; }
+pub "$mpts" '{"slave":1,"write":{"address":20,"value":4242}}'
+pub "$mpts" '{"slave":1,"write":{"address":21,"values":[1,2,3]}}'
+pub "$mpts" '{"slave":1,"write":{"address":150,"value":1}}'
+pub "$mpts" '{"slave":1,"write":{"address":30,"value":1}}'
+pub "$mpts" '{"slave":2,"write":{"address":0,"value":1}}'
+for _ in $(seq 100); do
+	[ "$(grep -c "^vmdl/$mpts/cmd/result " "$T/replies")" -ge 5 ] && break
+	sleep 0.2
+done
+[ "$(mbr '"ok":true,"slave":1,"address":20,"count":1}')" = 1 ] &&
+	grep -q '^[0-9.]* 1 6 20 4242$' "$T/mb/requests"
+ok $? "modbus: a register write goes out as function 6 and the slave's answer gives ok"
+[ "$(mbr '"ok":true,"slave":1,"address":21,"count":3}')" = 1 ] &&
+	grep -q '^[0-9.]* 1 16 21 3$' "$T/mb/requests"
+ok $? "modbus: 3 registers go out as function 16, ok"
+[ "$(mbr '"error":"slave 1 answered with exception 2 (illegal data address)"')" = 1 ]
+ok $? "modbus: the slave's exception is the error reply"
+[ "$(mbr '"error":"not allowed: slave 1 register 30 (1 of them) is not in downlink_modbus')" = 1 ] &&
+	! grep -q '^[0-9.]* 1 6 30 ' "$T/mb/requests"
+ok $? "modbus: a register outside downlink_modbus is refused and never requested"
+[ "$(mbr '"error":"no answer from slave 2 (timeout')" = 1 ]
+ok $? "modbus: an absent slave gives the timeout error"
+for _ in $(seq 50); do grep -q '"value":4242' "$T/mbdata" && break; sleep 0.2; done
+grep -q "^vmdl/data/$mpts/.*\"value\":4242" "$T/mbdata"
+ok $? "modbus: the master's poll of register 20 reads the written 4242 back"
+kill -TERM "$apid"
+wait "$apid"
+ok $? "SIGTERM: the Modbus m2mgwd exits 0"
+apid=
 touch "$T/done"
 wait "$ppid" 2>/dev/null
-"$ctl" port del dlcan && "$ctl" port del dlslow && "$ctl" port del "$pts"
-ok $? "the agent's ports and the pty's port deleted"
+kill "$mbpid"
+wait "$mbpid" 2>/dev/null
+sleep 0.5 # the ptys' ports go GONE
+"$ctl" port del dlcan && "$ctl" port del dlslow && "$ctl" port del "$pts" &&
+	"$ctl" port del "$mpts"
+ok $? "the agent's ports and the ptys' ports deleted"
 exit 0
