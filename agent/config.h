@@ -144,6 +144,9 @@ struct agent_conf {
 	int source;
 	uint32_t ring_size;
 	unsigned int ring_batch;
+	/* M2MGW_IOC_WAKEUP: 0 / 0 wakes the agent per caught-up record. */
+	uint32_t wakeup_bytes;
+	double wakeup_latency; /* seconds */
 	char *replay_file;
 	double replay_speed; /* 0: as fast as possible, 1: real time */
 	bool replay_loop;

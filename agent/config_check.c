@@ -51,6 +51,19 @@ int conf_check(struct agent_conf *c, const char *file, FILE *err)
 
 	if (c->source == SRC_REPLAY && !c->replay_file)
 		perr(ps, 1, "[source] type = replay needs file =");
+	if (!c->wakeup_bytes != !(c->wakeup_latency > 0))
+		perr(ps, 1,
+		     "[source] wakeup_bytes and wakeup_latency go together (both set, or neither)");
+	else if (c->wakeup_bytes && c->wakeup_bytes > c->ring_size / 2)
+		perr(ps, 1,
+		     "[source] wakeup_bytes (%u) must be at most half of ring_size (%u)",
+		     c->wakeup_bytes, c->ring_size);
+	if (c->wakeup_latency > 0 &&
+	    (c->wakeup_latency < 1e-6 ||
+	     c->wakeup_latency > M2MGW_WAKEUP_USEC_MAX / 1e6))
+		perr(ps, 1,
+		     "[source] wakeup_latency must be between 1us and %gs",
+		     M2MGW_WAKEUP_USEC_MAX / 1e6);
 	if (c->spool_segment > c->spool_max / 2)
 		perr(ps, 1,
 		     "[spool] segment_size (%llu) must be at most half of max_size (%llu)",

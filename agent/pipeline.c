@@ -272,6 +272,8 @@ int pipeline_reload(struct agent *ag, struct agent_conf *nc)
 	char err[512] = "";
 
 	if (nc->source != old->source || nc->ring_size != old->ring_size ||
+	    nc->wakeup_bytes != old->wakeup_bytes ||
+	    nc->wakeup_latency != old->wakeup_latency ||
 	    (nc->replay_file && old->replay_file &&
 	     strcmp(nc->replay_file, old->replay_file)) ||
 	    strcmp(nc->spool_dir, old->spool_dir))

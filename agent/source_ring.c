@@ -163,6 +163,19 @@ struct source *source_ring_new(struct agent *ag, char *err, size_t n)
 		return NULL;
 	}
 	r->ag = ag;
+	if (ag->conf->wakeup_bytes) {
+		rc = m2mgw_ring_set_wakeup(
+			&r->ring, ag->conf->wakeup_bytes,
+			(uint32_t)(ag->conf->wakeup_latency * 1e6 + 0.5));
+		if (rc) {
+			snprintf(err, n, "ring: wakeup %u bytes / %g s: %s",
+				 ag->conf->wakeup_bytes,
+				 ag->conf->wakeup_latency, strerror(-rc));
+			m2mgw_ring_close(&r->ring);
+			free(r);
+			return NULL;
+		}
+	}
 	/* Ports first: their ids are what the ring subscribes to. */
 	if (ports_setup(ag->ports, ag->nports, err, n) ||
 	    ports_subscribe(ag->ports, ag->nports, &r->ring, err, n)) {
