@@ -243,6 +243,34 @@ ok $(( rc == 2 ? $? : 1 )) "bad header, method, batch_bytes: one file:line each,
 	grep -q '^type = http' "$top/agent/m2mgwd.conf.example"
 ok $? "the shipped example config (with an http output) is valid"
 
+# libcurl and libmicrohttpd are dlopen()ed when a configuration needs
+# them: a missing or broken one is a configuration error naming it, not
+# a crash later.  A directory first in LD_LIBRARY_PATH holds a fake
+# libcurl.so.4 (not ELF: dlopen fails) or an empty ELF library (dlopen
+# works, the symbols are missing).
+mkdir -p "$T/fakelib"
+echo 'not a library' >"$T/fakelib/libcurl.so.4"
+c=$(conf good)
+LD_LIBRARY_PATH=$T/fakelib "$agent" -t -c "$c" >"$T/t.out" 2>&1
+rc=$?
+line=$(grep -n '^\[output web\]' "$c" | cut -d: -f1)
+grep -q "^$c:$line: \[output web\]: .*libcurl\.so\.4" "$T/t.out"
+ok $(( rc == 2 ? $? : 1 )) "libcurl.so.4 unloadable -> $c:$line: [output web]: <why>, exit 2 (got $rc)"
+cc -shared -fPIC -Wl,-soname,libcurl.so.4 -o "$T/fakelib/libcurl.so.4" -x c /dev/null &&
+	cc -shared -fPIC -Wl,-soname,libmicrohttpd.so.12 -o "$T/fakelib/libmicrohttpd.so.12" -x c /dev/null
+LD_LIBRARY_PATH=$T/fakelib "$agent" -t -c "$c" >"$T/t.out" 2>&1
+rc=$?
+grep -q "^$c:$line: \[output web\]: .*undefined symbol: curl_" "$T/t.out"
+ok $(( rc == 2 ? $? : 1 )) "libcurl.so.4 without curl's symbols -> undefined symbol named, exit 2 (got $rc)"
+c2=$(conf nomhd 'output web.type=mqtt' 'output web.host=127.0.0.1' \
+	'output web.port=1' 'output web.url=' 'output web.bearer_token=' \
+	'output web.header=' 'output web.backoff_min=' 'output web.backoff_max=' \
+	'output web.timeout=' 'output web.connect_timeout=' 'output web.replay_rate=')
+LD_LIBRARY_PATH=$T/fakelib timeout 20 "$agent" -c "$c2" >"$T/t.out" 2>&1
+rc=$?
+grep -q "metrics_listen \"127.0.0.1:$mport\": .*undefined symbol: MHD_" "$T/t.out"
+ok $(( rc != 0 && rc != 124 ? $? : 1 )) "metrics_listen with a broken libmicrohttpd.so.12: the daemon refuses to start, naming it (rc $rc)"
+
 # --- every message arrives once, in batches, with the headers ----------
 start_server basic
 frames 300 1000
