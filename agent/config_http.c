@@ -5,7 +5,6 @@
  * what passes here is what the transport will be able to use), and the
  * comparison reload uses.
  */
-#include <curl/curl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include <strings.h>
 
 #include "config.h"
+#include "lazylib.h"
 
 static void perr(int *errors, const char *file, FILE *err, int line,
 		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -72,27 +72,33 @@ int conf_add_header(struct conf_kv **list, const char *value, int line)
 static void check_url(struct output_conf *oc, const char *file, FILE *err,
 		      int *errors)
 {
-	CURLU *u = curl_url();
-	char *scheme = NULL;
+	char *scheme = NULL, why[256];
 	CURLUcode rc;
+	CURLU *u;
 
+	if (libcurl_load(why, sizeof(why))) {
+		perr(errors, file, err, oc->line, "[output %s]: %s", oc->name,
+		     why);
+		return;
+	}
+	u = libcurl.url();
 	if (!u) {
 		perr(errors, file, err, oc->line, "out of memory");
 		return;
 	}
-	rc = curl_url_set(u, CURLUPART_URL, oc->url, 0);
+	rc = libcurl.url_set(u, CURLUPART_URL, oc->url, 0);
 	if (rc == CURLUE_OK)
-		rc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
+		rc = libcurl.url_get(u, CURLUPART_SCHEME, &scheme, 0);
 	if (rc != CURLUE_OK)
 		perr(errors, file, err, oc->url_line,
 		     "[output %s]: url \"%s\": %s", oc->name, oc->url,
-		     curl_url_strerror(rc));
+		     libcurl.url_strerror(rc));
 	else if (strcmp(scheme, "http") && strcmp(scheme, "https"))
 		perr(errors, file, err, oc->url_line,
 		     "[output %s]: url \"%s\": the scheme must be http or https",
 		     oc->name, oc->url);
-	curl_free(scheme);
-	curl_url_cleanup(u);
+	libcurl.free(scheme);
+	libcurl.url_cleanup(u);
 }
 
 int conf_check_output_http(struct output_conf *oc, const char *file, FILE *err)

@@ -11,6 +11,7 @@
 
 #include "agent.h"
 #include "http_multi.h"
+#include "lazylib.h"
 #include "log.h"
 
 struct http_sock {
@@ -25,13 +26,13 @@ static void collect(struct http_multi *hm)
 	CURLMsg *msg;
 	int left;
 
-	while ((msg = curl_multi_info_read(hm->multi, &left))) {
+	while ((msg = libcurl.multi_info_read(hm->multi, &left))) {
 		CURL *easy = msg->easy_handle;
 		CURLcode rc = msg->data.result;
 
 		if (msg->msg != CURLMSG_DONE)
 			continue;
-		curl_multi_remove_handle(hm->multi, easy);
+		libcurl.multi_remove_handle(hm->multi, easy);
 		hm->done(hm, easy, rc);
 	}
 }
@@ -39,11 +40,11 @@ static void collect(struct http_multi *hm)
 static void action(struct http_multi *hm, curl_socket_t fd, int ev)
 {
 	CURLMcode rc =
-		curl_multi_socket_action(hm->multi, fd, ev, &hm->running);
+		libcurl.multi_socket_action(hm->multi, fd, ev, &hm->running);
 
 	if (rc != CURLM_OK)
 		log_err("http: curl_multi_socket_action: %s",
-			curl_multi_strerror(rc));
+			libcurl.multi_strerror(rc));
 	collect(hm);
 }
 
@@ -101,7 +102,7 @@ static int sock_cb(CURL *easy, curl_socket_t fd, int what, void *userp,
 		s->next = hm->socks;
 		hm->socks = s;
 		ev_io_init(&s->io, io_cb, fd, 0);
-		curl_multi_assign(hm->multi, fd, s);
+		libcurl.multi_assign(hm->multi, fd, s);
 	}
 	ev = (what & CURL_POLL_IN ? EV_READ : 0) |
 	     (what & CURL_POLL_OUT ? EV_WRITE : 0);
@@ -134,13 +135,13 @@ int http_multi_init(struct http_multi *hm, struct ev_loop *loop,
 	hm->socks = NULL;
 	hm->running = 0;
 	ev_timer_init(&hm->timer, timer_cb, 0, 0);
-	hm->multi = curl_multi_init();
+	hm->multi = libcurl.multi_init();
 	if (!hm->multi)
 		return -1;
-	curl_multi_setopt(hm->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
-	curl_multi_setopt(hm->multi, CURLMOPT_SOCKETDATA, hm);
-	curl_multi_setopt(hm->multi, CURLMOPT_TIMERFUNCTION, timerfn_cb);
-	curl_multi_setopt(hm->multi, CURLMOPT_TIMERDATA, hm);
+	libcurl.multi_setopt(hm->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
+	libcurl.multi_setopt(hm->multi, CURLMOPT_SOCKETDATA, hm);
+	libcurl.multi_setopt(hm->multi, CURLMOPT_TIMERFUNCTION, timerfn_cb);
+	libcurl.multi_setopt(hm->multi, CURLMOPT_TIMERDATA, hm);
 	return 0;
 }
 
@@ -149,7 +150,7 @@ void http_multi_cleanup(struct http_multi *hm)
 	if (!hm->multi)
 		return;
 	/* May still call sock_cb(REMOVE) for cached connections. */
-	curl_multi_cleanup(hm->multi);
+	libcurl.multi_cleanup(hm->multi);
 	hm->multi = NULL;
 	while (hm->socks)
 		sock_free(hm, hm->socks);
@@ -158,11 +159,11 @@ void http_multi_cleanup(struct http_multi *hm)
 
 int http_multi_add(struct http_multi *hm, CURL *easy)
 {
-	CURLMcode rc = curl_multi_add_handle(hm->multi, easy);
+	CURLMcode rc = libcurl.multi_add_handle(hm->multi, easy);
 
 	if (rc != CURLM_OK) {
 		log_err("http: curl_multi_add_handle: %s",
-			curl_multi_strerror(rc));
+			libcurl.multi_strerror(rc));
 		return -1;
 	}
 	return 0;
@@ -170,5 +171,5 @@ int http_multi_add(struct http_multi *hm, CURL *easy)
 
 void http_multi_remove(struct http_multi *hm, CURL *easy)
 {
-	curl_multi_remove_handle(hm->multi, easy);
+	libcurl.multi_remove_handle(hm->multi, easy);
 }

@@ -9,13 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "agent.h"
 #include "log.h"
 #include "output.h"
+#include "systemd.h"
 
 #ifndef M2MGWD_VERSION
 #define M2MGWD_VERSION "0"
@@ -64,7 +64,7 @@ static void sigterm_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	if (ag->draining)
 		return;
 	log_notice("%s: draining", strsignal(w->signum));
-	sd_notify(0, "STOPPING=1");
+	systemd_notify("STOPPING=1");
 	ag->draining = true;
 	if (ag->src) {
 		ag->src->destroy(ag->src);
@@ -102,7 +102,7 @@ static void sighup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 			ag->conf_path);
 		return;
 	}
-	sd_notify(0, "RELOADING=1");
+	systemd_notify("RELOADING=1");
 	if (pipeline_reload(ag, nc)) {
 		ag->reload_failures++;
 		log_err("reload: could not apply the new configuration; keeping the old one");
@@ -112,7 +112,7 @@ static void sighup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		log_max_level = ag->conf->log_level;
 		log_notice("reload: done");
 	}
-	sd_notify(0, "READY=1");
+	systemd_notify("READY=1");
 }
 
 static void sigusr1_cb(struct ev_loop *loop, ev_signal *w, int revents)
@@ -151,7 +151,7 @@ static void tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	/* The watchdog is fed only while no stage is stalled: a stage
 	 * that stays stuck after its recovery gets the service restarted. */
 	if (!stalled)
-		sd_notify(0, "WATCHDOG=1");
+		systemd_notify("WATCHDOG=1");
 }
 
 static int spool_list(const char *dir)
@@ -217,7 +217,7 @@ int main(int argc, char **argv)
 	};
 	struct agent ag = { .conf_path = DEFAULT_CONF };
 	int c, test = 0, level = -1;
-	uint64_t wd_usec = 0;
+	uint64_t wd_usec;
 	char err[512] = "";
 
 	log_init();
@@ -295,7 +295,8 @@ int main(int argc, char **argv)
 	ev_signal_start(ag.loop, &ag.sig_usr1);
 	ev_timer_init(&ag.drain, drain_cb, 0, 0.05);
 	/* Tick at 1 Hz, faster if the watchdog asks for it. */
-	if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec < 2000000)
+	wd_usec = systemd_watchdog_usec();
+	if (wd_usec && wd_usec < 2000000)
 		ev_timer_init(&ag.tick, tick_cb, (double)wd_usec / 2e6,
 			      (double)wd_usec / 2e6);
 	else
@@ -303,7 +304,7 @@ int main(int argc, char **argv)
 	ev_timer_start(ag.loop, &ag.tick);
 	log_notice("m2mgwd %s started (%s source, %u ports)", M2MGWD_VERSION,
 		   ag.src->kind, ag.nports);
-	sd_notify(0, "READY=1");
+	systemd_notify("READY=1");
 	ev_run(ag.loop, 0);
 	ag.exit_code = 0;
 	log_notice("m2mgwd stopped");

@@ -7,7 +7,6 @@
  * timeouts, so there is no second thread reading counters.
  */
 #include <errno.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -16,6 +15,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "lazylib.h"
 #include "log.h"
 #include "modbus_sched.h"
 #include "output.h"
@@ -282,12 +282,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 	}
 	if (!body)
 		return MHD_NO;
-	resp = MHD_create_response_from_buffer(strlen(body), body,
-					       MHD_RESPMEM_MUST_FREE);
-	MHD_add_response_header(resp, "Content-Type",
-				"text/plain; version=0.0.4");
-	ret = MHD_queue_response(c, status, resp);
-	MHD_destroy_response(resp);
+	resp = libmhd.create_response_from_buffer(strlen(body), body,
+						  MHD_RESPMEM_MUST_FREE);
+	libmhd.add_response_header(resp, "Content-Type",
+				   "text/plain; version=0.0.4");
+	ret = libmhd.queue_response(c, status, resp);
+	libmhd.destroy_response(resp);
 	return ret;
 }
 
@@ -295,9 +295,9 @@ static void mhd_run(struct metrics_http *m)
 {
 	MHD_UNSIGNED_LONG_LONG to;
 
-	MHD_run(m->d);
+	libmhd.run(m->d);
 	ev_timer_stop(m->ag->loop, &m->timer);
-	if (MHD_get_timeout(m->d, &to) == MHD_YES) {
+	if (libmhd.get_timeout(m->d, &to) == MHD_YES) {
 		ev_timer_set(&m->timer, (double)to / 1000.0, 0);
 		ev_timer_start(m->ag->loop, &m->timer);
 	}
@@ -335,19 +335,23 @@ struct metrics_http *metrics_http_start(struct agent *ag, const char *listen,
 		free(m);
 		return NULL;
 	}
+	if (libmhd_load(err, n)) {
+		free(m);
+		return NULL;
+	}
 	sin.sin_port = htons((uint16_t)port);
 	m->ag = ag;
-	m->d = MHD_start_daemon(MHD_USE_EPOLL, (uint16_t)port, NULL, NULL,
-				handle, m, MHD_OPTION_SOCK_ADDR, &sin,
-				MHD_OPTION_CONNECTION_TIMEOUT, 10U,
-				MHD_OPTION_END);
-	info = m->d ? MHD_get_daemon_info(m->d, MHD_DAEMON_INFO_EPOLL_FD) :
+	m->d = libmhd.start_daemon(MHD_USE_EPOLL, (uint16_t)port, NULL, NULL,
+				   handle, m, MHD_OPTION_SOCK_ADDR, &sin,
+				   MHD_OPTION_CONNECTION_TIMEOUT, 10U,
+				   MHD_OPTION_END);
+	info = m->d ? libmhd.get_daemon_info(m->d, MHD_DAEMON_INFO_EPOLL_FD) :
 		      NULL;
 	if (!info) {
 		snprintf(err, n, "metrics: cannot listen on %s: %s", listen,
 			 strerror(errno));
 		if (m->d)
-			MHD_stop_daemon(m->d);
+			libmhd.stop_daemon(m->d);
 		free(m);
 		return NULL;
 	}
@@ -364,6 +368,6 @@ void metrics_http_stop(struct metrics_http *m)
 		return;
 	ev_io_stop(m->ag->loop, &m->io);
 	ev_timer_stop(m->ag->loop, &m->timer);
-	MHD_stop_daemon(m->d);
+	libmhd.stop_daemon(m->d);
 	free(m);
 }

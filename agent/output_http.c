@@ -27,6 +27,7 @@
 
 #include "encode.h"
 #include "http_multi.h"
+#include "lazylib.h"
 #include "log.h"
 #include "output.h"
 #include "output_http.h"
@@ -163,9 +164,9 @@ static void done_cb(struct http_multi *hm, CURL *easy, CURLcode rc)
 	struct http_req *q;
 	long status = 0;
 
-	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&q);
+	libcurl.easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&q);
 	if (rc == CURLE_OK)
-		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+		libcurl.easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
 	printable(q->resp);
 	switch (rc == CURLE_OK ? http_classify(status) : HTTP_RETRY) {
 	case HTTP_DELIVERED:
@@ -196,12 +197,13 @@ static void done_cb(struct http_multi *hm, CURL *easy, CURLcode rc)
 		if (rc != CURLE_OK)
 			log_warn("http %s: %s: %s", name, o->oc->url,
 				 q->errbuf[0] ? q->errbuf :
-						curl_easy_strerror(rc));
+						libcurl.easy_strerror(rc));
 		else
 			log_warn("http %s: %s answered HTTP %ld: \"%s\"", name,
 				 o->oc->url, status, q->resp);
 		if (status)
-			curl_easy_getinfo(easy, CURLINFO_RETRY_AFTER, &after);
+			libcurl.easy_getinfo(easy, CURLINFO_RETRY_AFTER,
+					     &after);
 		req_release(h, q, true);
 		if (!o->ag->draining)
 			schedule_retry(h, status && after > 0 ? (double)after :
@@ -321,41 +323,44 @@ static void setup(struct http_out *h, struct http_req *q)
 	const struct output_conf *oc = h->o->oc;
 	CURL *e = q->easy;
 
-	curl_easy_reset(e);
-	curl_easy_setopt(e, CURLOPT_URL, oc->url);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "m2mgwd/" M2MGWD_VERSION);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDS, q->body.buf);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-			 (curl_off_t)q->body.len);
+	libcurl.easy_reset(e);
+	libcurl.easy_setopt(e, CURLOPT_URL, oc->url);
+	libcurl.easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	libcurl.easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	libcurl.easy_setopt(e, CURLOPT_USERAGENT, "m2mgwd/" M2MGWD_VERSION);
+	libcurl.easy_setopt(e, CURLOPT_POSTFIELDS, q->body.buf);
+	libcurl.easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+			    (curl_off_t)q->body.len);
 	if (oc->method == HTTP_PUT)
-		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "PUT");
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h->hdrs);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(oc->timeout * 1000));
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-			 (long)(oc->connect_timeout * 1000));
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, q);
-	curl_easy_setopt(e, CURLOPT_PRIVATE, q);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, q->errbuf);
+		libcurl.easy_setopt(e, CURLOPT_CUSTOMREQUEST, "PUT");
+	libcurl.easy_setopt(e, CURLOPT_HTTPHEADER, h->hdrs);
+	libcurl.easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(oc->timeout * 1000));
+	libcurl.easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+			    (long)(oc->connect_timeout * 1000));
+	libcurl.easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
+	libcurl.easy_setopt(e, CURLOPT_WRITEDATA, q);
+	libcurl.easy_setopt(e, CURLOPT_PRIVATE, q);
+	libcurl.easy_setopt(e, CURLOPT_ERRORBUFFER, q->errbuf);
 	if (oc->bearer_token) {
-		curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
-		curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, oc->bearer_token);
+		libcurl.easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
+		libcurl.easy_setopt(e, CURLOPT_XOAUTH2_BEARER,
+				    oc->bearer_token);
 	} else if (oc->username) {
-		curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-		curl_easy_setopt(e, CURLOPT_USERNAME, oc->username);
-		curl_easy_setopt(e, CURLOPT_PASSWORD,
-				 oc->password ? oc->password : "");
+		libcurl.easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+		libcurl.easy_setopt(e, CURLOPT_USERNAME, oc->username);
+		libcurl.easy_setopt(e, CURLOPT_PASSWORD,
+				    oc->password ? oc->password : "");
 	}
 	if (oc->tls_ca)
-		curl_easy_setopt(e, CURLOPT_CAINFO, oc->tls_ca);
+		libcurl.easy_setopt(e, CURLOPT_CAINFO, oc->tls_ca);
 	if (oc->tls_cert) {
-		curl_easy_setopt(e, CURLOPT_SSLCERT, oc->tls_cert);
-		curl_easy_setopt(e, CURLOPT_SSLKEY, oc->tls_key);
+		libcurl.easy_setopt(e, CURLOPT_SSLCERT, oc->tls_cert);
+		libcurl.easy_setopt(e, CURLOPT_SSLKEY, oc->tls_key);
 	}
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, oc->tls_insecure ? 0L : 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, oc->tls_insecure ? 0L : 2L);
+	libcurl.easy_setopt(e, CURLOPT_SSL_VERIFYPEER,
+			    oc->tls_insecure ? 0L : 1L);
+	libcurl.easy_setopt(e, CURLOPT_SSL_VERIFYHOST,
+			    oc->tls_insecure ? 0L : 2L);
 }
 
 static void pump(struct http_out *h)
@@ -409,16 +414,16 @@ static struct curl_slist *make_headers(const struct output_conf *oc)
 
 	snprintf(line, sizeof(line), "Content-Type: %s",
 		 http_content_type(oc->encoding));
-	l = curl_slist_append(l, line);
+	l = libcurl.slist_append(l, line);
 	/* No "Expect: 100-continue" round trip before large bodies. */
-	n = l ? curl_slist_append(l, "Expect:") : NULL;
+	n = l ? libcurl.slist_append(l, "Expect:") : NULL;
 	for (const struct conf_kv *kv = oc->headers; kv && n; kv = kv->next) {
 		l = n;
 		snprintf(line, sizeof(line), "%s: %s", kv->key, kv->value);
-		n = curl_slist_append(l, line);
+		n = libcurl.slist_append(l, line);
 	}
 	if (!n) {
-		curl_slist_free_all(l);
+		libcurl.slist_free_all(l);
 		return NULL;
 	}
 	return n;
@@ -429,11 +434,19 @@ static void http_destroy(struct output *o);
 static int http_start(struct output *o)
 {
 	const struct output_conf *oc = o->oc;
-	struct http_out *h = calloc(1, sizeof(*h));
+	struct http_out *h;
+	char why[256];
 
+	/* Loaded by the configuration check already: this cannot fail
+	 * unless the library was removed since. */
+	if (libcurl_load(why, sizeof(why))) {
+		log_err("http %s: %s", oc->name, why);
+		return -ENOENT;
+	}
+	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
-	if (!lib_refs++ && curl_global_init(CURL_GLOBAL_DEFAULT)) {
+	if (!lib_refs++ && libcurl.global_init(CURL_GLOBAL_DEFAULT)) {
 		lib_refs--;
 		free(h);
 		return -ENOMEM;
@@ -454,7 +467,7 @@ static int http_start(struct output *o)
 		q->h = h;
 		http_body_init(&q->body, oc->encoding);
 		q->recs = calloc(oc->batch_max, sizeof(*q->recs));
-		q->easy = curl_easy_init();
+		q->easy = libcurl.easy_init();
 		if (!q->recs || !q->easy)
 			goto err;
 	}
@@ -520,7 +533,7 @@ static void http_destroy(struct output *o)
 			abort_all(h);
 		for (unsigned int i = 0; i < o->oc->max_requests; i++) {
 			if (h->reqs[i].easy)
-				curl_easy_cleanup(h->reqs[i].easy);
+				libcurl.easy_cleanup(h->reqs[i].easy);
 			http_body_free(&h->reqs[i].body);
 			free(h->reqs[i].recs);
 		}
@@ -528,12 +541,12 @@ static void http_destroy(struct output *o)
 	http_multi_cleanup(&h->hm);
 	ev_timer_stop(o->ag->loop, &h->retry);
 	ev_timer_stop(o->ag->loop, &h->pace);
-	curl_slist_free_all(h->hdrs);
+	libcurl.slist_free_all(h->hdrs);
 	free(h->reqs);
 	free(h);
 	o->priv = NULL;
 	if (!--lib_refs)
-		curl_global_cleanup();
+		libcurl.global_cleanup();
 }
 
 const struct output_ops output_http_ops = {

@@ -16,7 +16,7 @@ set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 M2MGWD=${M2MGWD:-$top/build/bin/m2mgwd}
-N=${1:-20000}
+N=${1:-10000}
 RUNS=${2:-3}
 PORT=$((20000 + $$ % 20000))
 T=$(mktemp -d /tmp/m2mgw-bench-mqtt.XXXXXX)

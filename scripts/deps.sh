@@ -60,20 +60,44 @@ export DEBIAN_FRONTEND=noninteractive
 echo "deps: apt-get update" >&2
 apt-get update -qq
 
+# apt knows a package name but can install it only with a candidate.
+installable() {
+	apt-cache policy "$1" 2>/dev/null | grep -q 'Candidate: [^(]'
+}
+
+# The image package of release $1 that the archive can install now: the
+# signed one, or the -unsigned one while linux-signed-amd64 lags behind a
+# security upload (seen with 6.12.118: headers and -unsigned published,
+# signed image not yet).  Same /boot/vmlinuz and /lib/modules either way.
+image_pkg() {
+	local p
+	for p in "linux-image-$1" "linux-image-$1-unsigned"; do
+		installable "$p" && { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+# Newest release of series $1 whose headers and an image are installable.
+resolve_kernel() {
+	local series=$1 k
+	apt-cache search --names-only "^linux-headers-${series}\.[0-9].*-amd64\$" |
+		awk '{print $1}' | sed 's/^linux-headers-//' |
+		grep -vE -- '-(rt|cloud)-amd64$' | sort -rV |
+		while read -r k; do
+			installable "linux-headers-$k" && image_pkg "$k" >/dev/null &&
+				{ echo "$k"; break; }
+		done
+}
+
 pkgs=$need
-if [ -z "$k61" ]; then
-	# linux-image-amd64 is the 6.1 series on Debian 12.
-	k61=$(apt-cache depends linux-image-amd64 |
-		sed -n 's/.*Depends: linux-image-\(6\.1\..*-amd64\)$/\1/p' | head -n 1)
-	[ -n "$k61" ] || { echo "deps: cannot resolve the 6.1 kernel" >&2; exit 1; }
-	pkgs="$pkgs linux-image-$k61 linux-headers-$k61"
-fi
-if [ -z "$k612" ]; then
-	k612=$(apt-cache search --names-only '^linux-headers-6\.12\.[0-9]+\+deb12-amd64$' |
-		awk '{print $1}' | sed 's/^linux-headers-//' | sort -V | tail -n 1)
-	[ -n "$k612" ] || { echo "deps: cannot resolve the 6.12 kernel" >&2; exit 1; }
-	pkgs="$pkgs linux-image-$k612 linux-headers-$k612"
-fi
+for series in 6.1 6.12; do
+	if [ "$series" = 6.1 ]; then k=$k61; else k=$k612; fi
+	[ -n "$k" ] && continue
+	k=$(resolve_kernel "$series")
+	[ -n "$k" ] || { echo "deps: cannot resolve an installable $series kernel" >&2; exit 1; }
+	pkgs="$pkgs $(image_pkg "$k") linux-headers-$k"
+	if [ "$series" = 6.1 ]; then k61=$k; else k612=$k; fi
+done
 
 echo "deps: installing" $pkgs >&2
 apt-get install -y -qq --no-install-recommends $pkgs >/dev/null
