@@ -6,7 +6,7 @@
 # (6.12's headers ship a BTF-only vmlinux, 6.1's none).  The kernel's BTF
 # is kept as BASE (raw BTF; default vmlinux.btf next to KO, which must
 # then be a directory of KVER's alone) for the next build.  Run by
-# `make module`.
+# `make module` and by the DKMS build (dkms.conf MAKE[0]).
 #
 # Kbuild's "BTF [M]" step needs the kernel build tree's vmlinux as the
 # BTF base, and Debian's linux-headers packages do not ship one ("Skipping
