@@ -165,10 +165,20 @@ static int modbus_decode(struct decoder *base, const struct m2mgw_rec *rec,
 		return 0;
 	if (n < 4)
 		return -EINVAL;
-	if (d->sched)
+	if (d->sched) {
+		/*
+		 * The gap before the next request runs from now.  ev_now()
+		 * is the time the loop woke up; callbacks before this one
+		 * (spool, MQTT) may have run long enough for the answer to
+		 * have arrived after it, and a gap timed from then could be
+		 * short on the line.
+		 */
+		if (d->env.loop)
+			ev_now_update(d->env.loop);
 		return modbus_sched_rx(d->sched, rec->data, n,
 				       d->env.loop ? ev_now(d->env.loop) : 0,
 				       rec->tstamp_ns, rec->seq, emit, ctx);
+	}
 	return sniff(d, rec->data, n, &s, emit, ctx);
 }
 

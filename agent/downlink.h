@@ -10,11 +10,13 @@
  *   serial:        {"hex":"0103000a0001"} or {"text":"RESET\r\n"}
  *   Modbus master: {"slave":1,"write":{"address":10,"value":7}}
  *                  ("values":[...] for several registers)
+ *                  {"slave":1,"write":{"address":3,"coil":true}}
+ *                  ("coils":[true,false,...] for several coils)
  *
  * plus an optional "cid" the reply echoes (correlation for MQTT 3.1.1).
  * Nothing reaches a bus unless the port's allowlist in the config says
  * so (downlink_can_ids, downlink_messages, downlink_serial,
- * downlink_modbus) and the port's rate limit (downlink_rate) has a token
+ * downlink_modbus, downlink_modbus_coils) and the port's rate limit (downlink_rate) has a token
  * left.  Every command gets one reply, {"ok":true,...} or
  * {"ok":false,"error":"..."}, on the result topic or, with MQTT 5, on
  * the response topic the client gave (with its correlation data).
@@ -32,7 +34,8 @@
 
 #include "config.h"
 
-/* One allowed range of CAN ids, or of Modbus registers of one slave. */
+/* One allowed range of CAN ids, or of Modbus registers or coils of one
+ * slave. */
 struct dl_range {
 	uint32_t lo, hi;
 	uint32_t slave; /* Modbus */
@@ -48,6 +51,8 @@ struct dl_allow {
 	bool serial;	     /* downlink_serial */
 	struct dl_range *mb; /* downlink_modbus */
 	size_t nmb;
+	struct dl_range *coils; /* downlink_modbus_coils */
+	size_t ncoils;
 	double rate; /* commands per second */
 	double tokens, refilled;
 };
@@ -67,6 +72,8 @@ bool dl_allow_can_id(const struct dl_allow *a, uint32_t id, bool ext);
 bool dl_allow_message(const struct dl_allow *a, const char *name);
 bool dl_allow_modbus(const struct dl_allow *a, uint32_t slave, uint32_t addr,
 		     uint32_t count);
+bool dl_allow_modbus_coils(const struct dl_allow *a, uint32_t slave,
+			   uint32_t addr, uint32_t count);
 /* Token bucket, burst of one second's worth (at least 1): take one. */
 bool dl_rate_take(struct dl_allow *a, double now);
 
@@ -95,8 +102,8 @@ typedef int (*dl_tx_fn)(void *ctx, const struct port_conf *pc, uint16_t type,
  * -ETIMEDOUT, -EBADMSG, -ECANCELED, or the TX path's -errno. */
 typedef void (*dl_modbus_done_fn)(void *ctx, int result, uint8_t exception);
 /*
- * Queue a write (@fc 6: one register, 16: @count registers) on @pc's
- * Modbus master; @done(@done_ctx, ...) is called once, later.  0, or a
+ * Queue a write (@fc 5: one coil, 6: one register, 15: @count coils,
+ * 16: @count registers; a coil's value is 0 or 1) on @pc's Modbus master; @done(@done_ctx, ...) is called once, later.  0, or a
  * negative errno (nothing queued, @done not called): -EOPNOTSUPP the
  * port's decoder is no Modbus master, -ENOBUFS the queue is full.
  */

@@ -14,7 +14,12 @@
  *   downlink_serial   = yes
  *                       serial ports: {"hex"} and {"text"} commands.
  *   downlink_modbus   = 1:0-99, 2:10
- *                       serial ports: Modbus writes, SLAVE:REG[-REG].
+ *                       serial ports: Modbus register writes (functions
+ *                       6, 16), SLAVE:REG[-REG].
+ *   downlink_modbus_coils = 1:0-15
+ *                       serial ports: Modbus coil writes (functions 5,
+ *                       15), SLAVE:COIL[-COIL].  Coils and registers are
+ *                       separate tables of a slave: each has its own key.
  *   downlink_rate     = 10
  *                       commands per second that reach the bus (burst:
  *                       one second's worth, at least 1).
@@ -135,12 +140,13 @@ static void parse_can_ids(struct allow_parse *ap, const struct conf_kv *kv,
 	free(buf);
 }
 
+/* downlink_modbus or downlink_modbus_coils (@coils) into @out. */
 static void parse_modbus(struct allow_parse *ap, const struct conf_kv *kv,
-			 struct dl_allow *a)
+			 bool coils, struct dl_range **out, size_t *n)
 {
 	char *buf = strdup(kv->value), *tok, *save;
 
-	a->mb = calloc(count_tokens(kv->value) + 1, sizeof(*a->mb));
+	*out = calloc(count_tokens(kv->value) + 1, sizeof(**out));
 	for (tok = strtok_r(buf, ", \t", &save); tok;
 	     tok = strtok_r(NULL, ", \t", &save)) {
 		struct dl_range r = { 0 };
@@ -156,16 +162,17 @@ static void parse_modbus(struct allow_parse *ap, const struct conf_kv *kv,
 		    (dash && parse_uint(dash, 65535, &r.hi)) ||
 		    (dash && r.hi < r.lo)) {
 			aerr(ap, kv->line,
-			     "downlink_modbus: \"%s\" is not a list of SLAVE:REG or SLAVE:LO-HI (slave 1..247, registers 0..65535)",
-			     kv->value);
+			     "%s: \"%s\" is not a list of SLAVE:%s or SLAVE:LO-HI (slave 1..247, %s 0..65535)",
+			     kv->key, kv->value, coils ? "COIL" : "REG",
+			     coils ? "coils" : "registers");
 			break;
 		}
 		if (!dash)
 			r.hi = r.lo;
-		a->mb[a->nmb++] = r;
+		(*out)[(*n)++] = r;
 	}
-	if (!a->nmb && !ap->errors)
-		aerr(ap, kv->line, "downlink_modbus: nothing given");
+	if (!*n && !ap->errors)
+		aerr(ap, kv->line, "%s: nothing given", kv->key);
 	free(buf);
 }
 
@@ -223,7 +230,8 @@ int dl_allow_parse(const struct port_conf *pc, struct dl_allow *a,
 		bool is_can = !strcmp(kv->key, "downlink_can_ids") ||
 			      !strcmp(kv->key, "downlink_messages");
 		bool is_serial = !strcmp(kv->key, "downlink_serial") ||
-				 !strcmp(kv->key, "downlink_modbus");
+				 !strcmp(kv->key, "downlink_modbus") ||
+				 !strcmp(kv->key, "downlink_modbus_coils");
 
 		for (k2 = pc->downlink; k2 != kv; k2 = k2->next)
 			if (!strcmp(k2->key, kv->key))
@@ -243,7 +251,9 @@ int dl_allow_parse(const struct port_conf *pc, struct dl_allow *a,
 		} else if (!strcmp(kv->key, "downlink_messages")) {
 			parse_messages(&ap, kv, a);
 		} else if (!strcmp(kv->key, "downlink_modbus")) {
-			parse_modbus(&ap, kv, a);
+			parse_modbus(&ap, kv, false, &a->mb, &a->nmb);
+		} else if (!strcmp(kv->key, "downlink_modbus_coils")) {
+			parse_modbus(&ap, kv, true, &a->coils, &a->ncoils);
 		} else if (!strcmp(kv->key, "downlink_serial")) {
 			if (conf_parse_bool(kv->value, &a->serial))
 				aerr(&ap, kv->line,
@@ -260,7 +270,7 @@ int dl_allow_parse(const struct port_conf *pc, struct dl_allow *a,
 				     kv->value);
 		} else {
 			aerr(&ap, kv->line,
-			     "unknown key \"%s\" (downlink_can_ids, downlink_messages, downlink_serial, downlink_modbus, downlink_rate)",
+			     "unknown key \"%s\" (downlink_can_ids, downlink_messages, downlink_serial, downlink_modbus, downlink_modbus_coils, downlink_rate)",
 			     kv->key);
 		}
 	}
@@ -276,12 +286,13 @@ void dl_allow_free(struct dl_allow *a)
 	free(a->msgs);
 	free(a->ids);
 	free(a->mb);
+	free(a->coils);
 	memset(a, 0, sizeof(*a));
 }
 
 bool dl_allow_any(const struct dl_allow *a)
 {
-	return a->nids || a->nmsgs || a->serial || a->nmb;
+	return a->nids || a->nmsgs || a->serial || a->nmb || a->ncoils;
 }
 
 bool dl_allow_can_id(const struct dl_allow *a, uint32_t id, bool ext)
@@ -301,15 +312,27 @@ bool dl_allow_message(const struct dl_allow *a, const char *name)
 	return false;
 }
 
-/* Every register of addr .. addr + count - 1 in one allowed range. */
+/* Every address of addr .. addr + count - 1 in one allowed range. */
+static bool in_ranges(const struct dl_range *r, size_t n, uint32_t slave,
+		      uint32_t addr, uint32_t count)
+{
+	for (size_t i = 0; i < n; i++)
+		if (r[i].slave == slave && addr >= r[i].lo && count &&
+		    addr + count - 1 <= r[i].hi)
+			return true;
+	return false;
+}
+
 bool dl_allow_modbus(const struct dl_allow *a, uint32_t slave, uint32_t addr,
 		     uint32_t count)
 {
-	for (size_t i = 0; i < a->nmb; i++)
-		if (a->mb[i].slave == slave && addr >= a->mb[i].lo && count &&
-		    addr + count - 1 <= a->mb[i].hi)
-			return true;
-	return false;
+	return in_ranges(a->mb, a->nmb, slave, addr, count);
+}
+
+bool dl_allow_modbus_coils(const struct dl_allow *a, uint32_t slave,
+			   uint32_t addr, uint32_t count)
+{
+	return in_ranges(a->coils, a->ncoils, slave, addr, count);
 }
 
 bool dl_rate_take(struct dl_allow *a, double now)

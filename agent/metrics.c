@@ -323,7 +323,7 @@ struct metrics_http *metrics_http_start(struct agent *ag, const char *listen,
 	struct metrics_http *m = calloc(1, sizeof(*m));
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	const union MHD_DaemonInfo *info;
-	char host[64];
+	char host[64], why[256];
 	unsigned int port;
 
 	if (!m)
@@ -335,7 +335,8 @@ struct metrics_http *metrics_http_start(struct agent *ag, const char *listen,
 		free(m);
 		return NULL;
 	}
-	if (libmhd_load(err, n)) {
+	if (libmhd_load(why, sizeof(why))) {
+		snprintf(err, n, "metrics_listen \"%s\": %s", listen, why);
 		free(m);
 		return NULL;
 	}

@@ -85,7 +85,8 @@ size_t modbus_build_write(uint8_t *f, uint8_t slave, uint8_t fc, uint16_t addr,
 		put16(f + 4, values[0]);
 		return put_crc(f, 6);
 	case 15:
-		if (!count || count > MODBUS_MAX_WBITS)
+		if (!count || count > MODBUS_MAX_WBITS ||
+		    addr + count > 0x10000)
 			return 0;
 		put16(f + 4, count);
 		f[6] = (uint8_t)((count + 7) / 8);
@@ -97,7 +98,8 @@ size_t modbus_build_write(uint8_t *f, uint8_t slave, uint8_t fc, uint16_t addr,
 		}
 		return put_crc(f, 7 + f[6]);
 	case 16:
-		if (!count || count > MODBUS_MAX_WREGS)
+		if (!count || count > MODBUS_MAX_WREGS ||
+		    addr + count > 0x10000)
 			return 0;
 		put16(f + 4, count);
 		f[6] = (uint8_t)(count * 2);

@@ -47,7 +47,8 @@ size_t modbus_build_read(uint8_t *f, uint8_t slave, uint8_t fc, uint16_t addr,
  * A write request into @f (MODBUS_FRAME_MAX bytes): 5 (one coil, value
  * 0 or 1), 6 (one register), 15 (@count coils, one 0/1 per value), 16
  * (@count registers).  Returns the frame length, or 0 if @fc/@count is
- * not valid for a write.
+ * not valid for a write, a coil value is not 0/1, or the addresses
+ * would run past 65535.
  */
 size_t modbus_build_write(uint8_t *f, uint8_t slave, uint8_t fc, uint16_t addr,
 			  const uint16_t *values, uint16_t count);

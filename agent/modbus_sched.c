@@ -468,6 +468,13 @@ int modbus_sched_write(struct modbus_sched *s, uint8_t slave, uint8_t fc,
 	s->wq_tail = &w->next;
 	s->wq_len++;
 	s->st.writes++;
+	/* When a write was queued and what it waits for: the VM test
+	 * (tests/agent/modbus_master.sh) checks that only the request on
+	 * the line, if any, goes out before it. */
+	log_info(
+		"modbus: write to slave %u fc %u addr %u count %u queued (%u ahead of it%s)",
+		slave, fc, addr, count, s->wq_len - 1,
+		s->busy ? ", a request on the line" : "");
 	if (s->loop && !s->busy)
 		arm(s, modbus_sched_step(s, ev_now(s->loop)));
 	return 0;

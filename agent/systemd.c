@@ -5,6 +5,7 @@
  * abstract name when it starts with '@').  See systemd.h for why.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,18 @@
 
 #include "log.h"
 #include "systemd.h"
+
+/* The watchdog pings every tick: a broken socket is said once, not on
+ * every tick (libsystemd's sd_notify() said nothing at all). */
+static void notify_failed(const char *state, const char *why)
+{
+	static bool warned;
+
+	if (warned)
+		return;
+	warned = true;
+	log_warn("notify systemd (%s): %s; not repeated", state, why);
+}
 
 void systemd_notify(const char *state)
 {
@@ -27,7 +40,7 @@ void systemd_notify(const char *state)
 		return;
 	n = strlen(path);
 	if (n >= sizeof(sun.sun_path)) {
-		log_warn("NOTIFY_SOCKET too long; not notifying systemd");
+		notify_failed(state, "NOTIFY_SOCKET too long");
 		return;
 	}
 	memcpy(sun.sun_path, path, n);
@@ -40,17 +53,14 @@ void systemd_notify(const char *state)
 	/* A socket per message: rare (start, reload, watchdog), never kept
 	 * across a fork, and no state to restore after errors. */
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		goto err;
-	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL,
-		   (struct sockaddr *)&sun, len) < 0) {
-		close(fd);
-		goto err;
+	if (fd < 0) {
+		notify_failed(state, strerror(errno));
+		return;
 	}
+	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL,
+		   (struct sockaddr *)&sun, len) < 0)
+		notify_failed(state, strerror(errno));
 	close(fd);
-	return;
-err:
-	log_warn("notify systemd (%s): %s", state, strerror(errno));
 }
 
 uint64_t systemd_watchdog_usec(void)

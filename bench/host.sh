@@ -35,17 +35,36 @@ for d in raw dbc; do
 	done
 done
 
-# m2mgwd itself (the binary, all its libraries mapped): peak RSS, and
-# how much of it is anonymous or file-backed (shared library pages,
-# shared with every other process using them), plus PSS.
-rm -rf /tmp/m2mgw-bench-rss-spool
-"$B/../bin/m2mgwd" -c bench/agent/replay.conf >/dev/null 2>&1 &
-pid=$!
-sleep 3
-awk '/^VmHWM:/ { h = $2 } /^RssAnon:/ { a = $2 } /^RssFile:/ { f = $2 }
-	END { printf "bench=agent_rss vmhwm_kib=%d rss_anon_kib=%d rss_file_kib=%d", h, a, f }' \
-	"/proc/$pid/status"
-awk '/^Pss:/ { printf " pss_kib=%d\n", $2 }' "/proc/$pid/smaps_rollup"
-kill "$pid"
-wait "$pid" || true
-rm -rf /tmp/m2mgw-bench-rss-spool
+# m2mgwd itself (the binary and every library it maps), 3 s into a
+# full-speed replay: peak RSS, its anonymous and file-backed parts (the
+# latter are shared library pages, shared with every other process using
+# them), PSS, the number of shared objects, and the same per mapping
+# (each library, [heap], [stack], unnamed [anon]).  replay: the bench
+# configuration (DBC, MQTT output, spool); metrics: the same plus the
+# metrics endpoint; full: plus an HTTP output too.  The last two load
+# the libraries m2mgwd loads only when configured (agent/lazylib.h).
+daemon_rss() { # NAME CONF
+	rm -rf /tmp/m2mgw-bench-rss-spool
+	"$B/../bin/m2mgwd" -c "$2" >/dev/null 2>&1 &
+	pid=$!
+	sleep 3
+	awk -v c="$1" -v d="$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+		'/^VmHWM:/ { h = $2 } /^RssAnon:/ { a = $2 } /^RssFile:/ { f = $2 }
+		END { printf "bench=agent_rss conf=%s date=%s vmhwm_kib=%d rss_anon_kib=%d rss_file_kib=%d", c, d, h, a, f }' \
+		"/proc/$pid/status"
+	awk '/^Pss:/ { printf " pss_kib=%d", $2 }' "/proc/$pid/smaps_rollup"
+	awk '$6 ~ /\.so/ { o[$6] = 1 } END { printf " objects=%d\n", length(o) }' \
+		"/proc/$pid/maps"
+	awk -v c="$1" '
+		/^[0-9a-f]+-[0-9a-f]+ / { n = $6 == "" ? "[anon]" : $6; sub(".*/", "", n) }
+		/^Rss:/ { r[n] += $2 } /^Pss:/ { p[n] += $2 } /^Anonymous:/ { a[n] += $2 }
+		END { for (n in r) if (r[n])
+			printf "bench=agent_rss_map conf=%s mapping=%s rss_kib=%d pss_kib=%d anon_kib=%d\n",
+				c, n, r[n], p[n], a[n] }' "/proc/$pid/smaps"
+	kill "$pid"
+	wait "$pid" || true
+	rm -rf /tmp/m2mgw-bench-rss-spool
+}
+daemon_rss replay bench/agent/replay.conf
+daemon_rss metrics bench/agent/replay-metrics.conf
+daemon_rss full bench/agent/replay-full.conf

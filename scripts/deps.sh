@@ -18,7 +18,7 @@ base_pkgs="build-essential gcc make pkg-config git kmod xz-utils zstd cpio
 	libelf-dev libssl-dev
 	libnl-3-dev libnl-genl-3-dev libev-dev libbpf-dev bpftool bpftrace
 	clang llvm libmosquitto-dev mosquitto mosquitto-clients
-	libcurl4-openssl-dev libcjson-dev libinih-dev libsystemd-dev
+	libcurl4-openssl-dev libcjson-dev libinih-dev
 	libmicrohttpd-dev libmodbus-dev can-utils iproute2 util-linux
 	clang-format valgrind python3 perl
 	linux-source-6.1 linux-source-6.12"

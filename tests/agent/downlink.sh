@@ -7,9 +7,11 @@
 # reply; refused ones (not allowlisted, bad JSON, over the rate limit)
 # get an error reply and put nothing on the bus; a port that is down
 # gives ENETDOWN from the kernel; MQTT 5 replies go to the command's
-# response topic with its correlation data.  Modbus register writes go
-# through the agent's Modbus master to a libmodbus slave on a pty
-# (tests/agent/modbus_slave.c) and are replied when it answered.
+# response topic with its correlation data.  Modbus register and coil
+# writes go through the agent's Modbus master to a libmodbus slave on a
+# pty (tests/agent/modbus_slave.c) and are replied when it answered; the
+# master's polls read the written registers and coils back, and the
+# coils that were not allowlisted stay as they were.
 # Runs as root inside the VM harness (tests/vm/tests.list); TAP out.
 set -u
 
@@ -279,9 +281,10 @@ wait "$apid"
 ok $? "SIGTERM: m2mgwd exits 0"
 apid=
 
-# Modbus: register writes through the agent's Modbus master to a
-# libmodbus slave (id 1) on a pty; the master also polls register 20,
-# so a write shows up in the readings.  Slave 2 is absent.
+# Modbus: register and coil writes through the agent's Modbus master to
+# a libmodbus slave (id 1, coils 0..15, coil 3 on) on a pty; the master
+# also polls register 20 and coils 0..15, so a write shows up in the
+# readings.  Slave 2 is absent.
 mkdir -p "$T/mb"
 "$top/build/agent/modbus_slave" 29 "$T/mb" 1 >/dev/null 2>"$T/mb/slave.log" &
 mbpid=$!
@@ -306,7 +309,10 @@ mode = master
 timeout = 300ms
 retries = 1
 poll = r20 slave=1 fc=3 addr=20 period=300ms
+poll = c slave=1 fc=1 addr=0 count=16 period=300ms
 downlink_modbus = 1:20-29, 1:150, 2:0
+downlink_modbus_coils = 1:0-7, 1:20
+downlink_rate = 100
 [rule each]
 period = 0
 [output local]
@@ -331,17 +337,27 @@ pub "$mpts" '{"slave":1,"write":{"address":21,"values":[1,2,3]}}'
 pub "$mpts" '{"slave":1,"write":{"address":150,"value":1}}'
 pub "$mpts" '{"slave":1,"write":{"address":30,"value":1}}'
 pub "$mpts" '{"slave":2,"write":{"address":0,"value":1}}'
+# Coils: 0..7 by function 15, then coil 1 by function 5; coil 8 and
+# coil 25 (a register the port may write, not a coil) are not
+# allowlisted, 20 is but the slave has no such coil, and 1 is no coil
+# value.
+pub "$mpts" '{"slave":1,"write":{"address":0,"coils":[true,false,true,true,false,false,true,true]}}'
+pub "$mpts" '{"slave":1,"write":{"address":1,"coil":true}}'
+pub "$mpts" '{"slave":1,"write":{"address":8,"coil":true}}'
+pub "$mpts" '{"slave":1,"write":{"address":25,"coils":[true]}}'
+pub "$mpts" '{"slave":1,"write":{"address":20,"coil":true}}'
+pub "$mpts" '{"slave":1,"write":{"address":2,"coil":1}}'
 for _ in $(seq 100); do
-	[ "$(grep -c "^vmdl/$mpts/cmd/result " "$T/replies")" -ge 5 ] && break
+	[ "$(grep -c "^vmdl/$mpts/cmd/result " "$T/replies")" -ge 11 ] && break
 	sleep 0.2
 done
-[ "$(mbr '"ok":true,"slave":1,"address":20,"count":1}')" = 1 ] &&
-	grep -q '^[0-9.]* 1 6 20 4242$' "$T/mb/requests"
+[ "$(mbr '"ok":true,"slave":1,"address":20,"count":1,"function":6}')" = 1 ] &&
+	grep -q '^[0-9.]* 1 6 20 4242 ' "$T/mb/requests"
 ok $? "modbus: a register write goes out as function 6 and the slave's answer gives ok"
-[ "$(mbr '"ok":true,"slave":1,"address":21,"count":3}')" = 1 ] &&
-	grep -q '^[0-9.]* 1 16 21 3$' "$T/mb/requests"
+[ "$(mbr '"ok":true,"slave":1,"address":21,"count":3,"function":16}')" = 1 ] &&
+	grep -q '^[0-9.]* 1 16 21 3 ' "$T/mb/requests"
 ok $? "modbus: 3 registers go out as function 16, ok"
-[ "$(mbr '"error":"slave 1 answered with exception 2 (illegal data address)"')" = 1 ]
+[ "$(mbr '"function":6,"error":"slave 1 answered with exception 2 (illegal data address)"')" = 1 ]
 ok $? "modbus: the slave's exception is the error reply"
 [ "$(mbr '"error":"not allowed: slave 1 register 30 (1 of them) is not in downlink_modbus')" = 1 ] &&
 	! grep -q '^[0-9.]* 1 6 30 ' "$T/mb/requests"
@@ -351,6 +367,40 @@ ok $? "modbus: an absent slave gives the timeout error"
 for _ in $(seq 50); do grep -q '"value":4242' "$T/mbdata" && break; sleep 0.2; done
 grep -q "^vmdl/data/$mpts/.*\"value\":4242" "$T/mbdata"
 ok $? "modbus: the master's poll of register 20 reads the written 4242 back"
+
+[ "$(mbr '"ok":true,"slave":1,"address":0,"count":8,"function":15}')" = 1 ] &&
+	grep -q '^[0-9.]* 1 15 0 8 ' "$T/mb/requests"
+ok $? "coils: 8 coils go out as function 15, ok"
+[ "$(mbr '"ok":true,"slave":1,"address":1,"count":1,"function":5}')" = 1 ] &&
+	grep -q '^[0-9.]* 1 5 1 65280 ' "$T/mb/requests"
+ok $? "coils: one coil goes out as function 5 (FF 00 = on), ok"
+[ "$(mbr '"error":"not allowed: slave 1 coil 8 (1 of them) is not in downlink_modbus_coils')" = 1 ] &&
+	[ "$(mbr '"error":"not allowed: slave 1 coil 25 (1 of them) is not in downlink_modbus_coils')" = 1 ] &&
+	[ "$(mbr 'a coil is true or false"')" = 1 ] &&
+	! grep -q '^[0-9.]* 1 5 8 \|^[0-9.]* 1 15 25 \|^[0-9.]* 1 5 2 ' "$T/mb/requests"
+ok $? "coils: coil 8, coil 25 (only a register allowlisted) and the value 1 refused, never requested"
+[ "$(mbr '"function":5,"error":"slave 1 answered with exception 2 (illegal data address)"')" = 1 ]
+ok $? "coils: the slave's exception for coil 20 is the error reply"
+# The polls after the writes: the slave's coils as written, 8.. as they
+# were (coil 3 was on before).
+want="1 1 1 1 0 0 1 1 0 0 0 0 0 0 0 0"
+for _ in $(seq 50); do
+	got=$(python3 - "$T/mbdata" "$mpts" <<'EOF'
+import json, sys
+last = {}
+for l in open(sys.argv[1]):
+    topic, _, body = l.partition(' ')
+    if topic.startswith('vmdl/data/%s/c.' % sys.argv[2]):
+        last[int(topic.rsplit('.', 1)[1])] = json.loads(body)['value']
+print(' '.join('%g' % last.get(i, -1) for i in range(16)))
+EOF
+)
+	[ "$got" = "$want" ] && break
+	sleep 0.2
+done
+echo "# coils 0..15 polled back: $got"
+[ "$got" = "$want" ]
+ok $? "coils: the master's poll of coils 0..15 reads the written ones back, coil 8 still off"
 kill -TERM "$apid"
 wait "$apid"
 ok $? "SIGTERM: the Modbus m2mgwd exits 0"

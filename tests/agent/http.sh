@@ -243,6 +243,34 @@ ok $(( rc == 2 ? $? : 1 )) "bad header, method, batch_bytes: one file:line each,
 	grep -q '^type = http' "$top/agent/m2mgwd.conf.example"
 ok $? "the shipped example config (with an http output) is valid"
 
+# libcurl and libmicrohttpd are dlopen()ed when a configuration needs
+# them: a missing or broken one is a configuration error naming it, not
+# a crash later.  A directory first in LD_LIBRARY_PATH holds a fake
+# libcurl.so.4 (not ELF: dlopen fails) or an empty ELF library (dlopen
+# works, the symbols are missing).
+mkdir -p "$T/fakelib"
+echo 'not a library' >"$T/fakelib/libcurl.so.4"
+c=$(conf good)
+LD_LIBRARY_PATH=$T/fakelib "$agent" -t -c "$c" >"$T/t.out" 2>&1
+rc=$?
+line=$(grep -n '^\[output web\]' "$c" | cut -d: -f1)
+grep -q "^$c:$line: \[output web\]: .*libcurl\.so\.4" "$T/t.out"
+ok $(( rc == 2 ? $? : 1 )) "libcurl.so.4 unloadable -> $c:$line: [output web]: <why>, exit 2 (got $rc)"
+cc -shared -fPIC -Wl,-soname,libcurl.so.4 -o "$T/fakelib/libcurl.so.4" -x c /dev/null &&
+	cc -shared -fPIC -Wl,-soname,libmicrohttpd.so.12 -o "$T/fakelib/libmicrohttpd.so.12" -x c /dev/null
+LD_LIBRARY_PATH=$T/fakelib "$agent" -t -c "$c" >"$T/t.out" 2>&1
+rc=$?
+grep -q "^$c:$line: \[output web\]: .*undefined symbol: curl_" "$T/t.out"
+ok $(( rc == 2 ? $? : 1 )) "libcurl.so.4 without curl's symbols -> undefined symbol named, exit 2 (got $rc)"
+c2=$(conf nomhd 'output web.type=mqtt' 'output web.host=127.0.0.1' \
+	'output web.port=1' 'output web.url=' 'output web.bearer_token=' \
+	'output web.header=' 'output web.backoff_min=' 'output web.backoff_max=' \
+	'output web.timeout=' 'output web.connect_timeout=' 'output web.replay_rate=')
+LD_LIBRARY_PATH=$T/fakelib timeout 20 "$agent" -c "$c2" >"$T/t.out" 2>&1
+rc=$?
+grep -q "metrics_listen \"127.0.0.1:$mport\": .*undefined symbol: MHD_" "$T/t.out"
+ok $(( rc != 0 && rc != 124 ? $? : 1 )) "metrics_listen with a broken libmicrohttpd.so.12: the daemon refuses to start, naming it (rc $rc)"
+
 # --- every message arrives once, in batches, with the headers ----------
 start_server basic
 frames 300 1000
@@ -316,6 +344,79 @@ ok $? "server down 2 s during traffic: all 300 delivered once after it is back"
 cat "$T/check.out"
 grep -q "Couldn't connect to server" "$T/agent.log"
 ok $? "connection refused is logged and retried"
+stop_agent
+stop_server
+
+# --- SIGHUP during traffic: the changed output restarts, nothing lost ---
+rm -rf "$T/spool"
+start_server hup
+frames 300 10000	# 3 s
+c=$(conf hup 'source.speed=1')
+start_agent "$c"
+wait_delivered 30 10 "$T/hup.srv"
+# The same file, another header: a changed output is restarted on the
+# same spool; what it had in flight goes back to the spool in order.
+sed -i 's/^header = X-Gateway: gw-1$/header = X-Gateway: gw-2/' "$c"
+kill -HUP "$agent_pid"
+wait_delivered 300 20 "$T/hup.srv"
+sleep 0.5
+check 300 '' "$T/hup.srv" >"$T/check.out"
+ok $? "SIGHUP mid-stream: all 300 delivered exactly once, in order"
+cat "$T/check.out"
+"$PY" - "$T/hup.srv" <<'EOF2'
+import json, sys
+gw = [json.loads(l)['headers'].get('x-gateway') for l in open(sys.argv[1])
+      if 200 <= json.loads(l)['status'] < 300]
+# Once gw-2 is seen, gw-1 never comes back: the old transfer is gone.
+first2 = gw.index('gw-2') if 'gw-2' in gw else len(gw)
+ok = 'gw-1' in gw[:first2] and first2 < len(gw) and 'gw-1' not in gw[first2:]
+print('# header per delivered request: %d gw-1 then %d gw-2' % (first2, len(gw) - first2))
+sys.exit(0 if ok else 1)
+EOF2
+ok $? "SIGHUP: requests carry the new header from the reload on, never the old one after it"
+grep -q 'reload: output web changed; restarting it' "$T/agent.log" &&
+	[ "$(metric 'm2mgwd_reloads_total')" = 1 ]
+ok $? "the restart is logged and the reload counted"
+stop_agent
+stop_server
+
+# --- replay_rate paces the spool's backlog ------------------------------
+# 300 messages spooled while the server is away, then sent back at
+# replay_rate = 50/s with a burst of one second's worth: at least
+# (300 - 50) / 50 = 5 s.  Load only makes it slower, so the lower bound
+# is safe on a busy machine; the upper bound is loose for the same reason.
+rm -rf "$T/spool"
+frames 300 1000
+c=$(conf pace 'output web.replay_rate=50' 'output web.batch_max=10')
+start_agent "$c"
+for _ in $(seq 100); do
+	[ "$(metric 'm2mgwd_spool_records{output="web"}')" = 300 ] && break
+	sleep 0.1
+done
+[ "$(metric 'm2mgwd_spool_records{output="web"}')" = 300 ]
+ok $? "server away: all 300 spooled"
+# Restart with nothing new to replay: the whole backlog is historical.
+stop_agent
+: >"$T/frames.log"
+start_agent "$c"
+start_server pace
+wait_delivered 300 60 "$T/pace.srv"
+check 300 some-historical "$T/pace.srv" >"$T/check.out"
+ok $? "replay_rate = 50: the backlog is delivered exactly once, in order"
+cat "$T/check.out"
+"$PY" - "$T/pace.srv" <<'EOF2'
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+rs = [r for r in rs if 200 <= r['status'] < 300]
+hist = [r for r in rs if all(m.get('historical') for m in r['body'])]
+n = sum(len(r['body']) for r in hist)
+span = hist[-1]['t'] - hist[0]['t'] if hist else 0
+# The first request holds up to 10 of the burst: rate-limited from there.
+floor = (n - 50 - 10) / 50.0
+print('# %d historical messages in %.2f s (floor %.2f s at 50/s)' % (n, span, floor))
+sys.exit(0 if n >= 290 and span >= floor * 0.95 and span < 40 else 1)
+EOF2
+ok $? "replay_rate = 50: the backlog takes at least (n - burst) / rate seconds"
 stop_agent
 stop_server
 

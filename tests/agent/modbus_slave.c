@@ -10,9 +10,18 @@
  * ldattach): the module then creates port pts<N> (LDISC 0: none).  Writes "pts<N>" to
  * DIR/pty, then answers requests for SLAVE_ID on the master end
  * (modbus_reply()) until SIGTERM; requests for other ids are ignored
- * (an absent slave).  Every
- * request is logged to DIR/requests as "<monotonic s> <slave> <fc>
- * <addr> <count>".
+ * (an absent slave).  Every request is logged to DIR/requests, once
+ * it is answered, as
+ *
+ *   <arrival> <slave> <fc> <addr> <count> <replied> <pending>
+ *
+ * arrival: CLOCK_MONOTONIC seconds when its first bytes were read;
+ * replied: when the answer was written ("-": not answered); pending:
+ * bytes of a next request already waiting when the answer was about
+ * to go out.  A master that waits for the answer can never make that
+ * nonzero: it is how an overlap shows from this side (the arrival times
+ * cannot show it, this slave reads the next request only after
+ * answering).  <count> is the value for functions 5 and 6.
  *
  * The slave's data (what the test expects the agent to publish):
  *   holding 0 = 1234, 1 = -2 (s16), 2..3 = 21.5 (float32, ABCD),
@@ -81,6 +90,23 @@ static int read_request(int fd, uint8_t *q, size_t max, struct timespec *ts)
 	return (int)n;
 }
 
+/* Answer request @q: input register 50 with a corrupted CRC, the rest
+ * as libmodbus does.  0, or -1 if the pty is gone. */
+static int reply(modbus_t *ctx, int m, const uint8_t *q, int n,
+		 modbus_mapping_t *map)
+{
+	if (q[1] == 4 && (q[2] << 8 | q[3]) == 50) {
+		uint8_t r[7] = { q[0], 4, 2, 0x12, 0x34 };
+		uint16_t c = crc16(r, 5) ^ 0x0100;
+
+		r[5] = c & 0xff;
+		r[6] = c >> 8;
+		return write(m, r, sizeof(r)) == sizeof(r) ? 0 : -1;
+	}
+	modbus_reply(ctx, q, n, map);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	uint8_t q[MODBUS_RTU_MAX_ADU_LENGTH];
@@ -126,6 +152,7 @@ int main(int argc, char **argv)
 	rename(tmp, path);
 
 	ctx = modbus_new_rtu("/dev/null", 19200, 'N', 8, 1);
+	/* coils 0..15, inputs 0..15, registers 0..99, input registers 0..99 */
 	map = modbus_mapping_new_start_address(0, 16, 0, 16, 0, 100, 0, 100);
 	if (!ctx || !map || modbus_set_slave(ctx, id) ||
 	    modbus_set_socket(ctx, m)) {
@@ -145,8 +172,9 @@ int main(int argc, char **argv)
 	map->tab_input_registers[5] = 777;
 	map->tab_bits[3] = 1;
 	for (;;) {
-		struct timespec ts;
-		int n = read_request(m, q, sizeof(q), &ts);
+		struct timespec ts, done;
+		int n = read_request(m, q, sizeof(q), &ts), pending = 0;
+		char replied[32] = "-";
 
 		if (n < 0) {
 			perror("read");
@@ -156,20 +184,17 @@ int main(int argc, char **argv)
 			fprintf(log, "# bad request of %d bytes\n", n);
 			continue;
 		}
-		fprintf(log, "%.6f %u %u %u %u\n", ts.tv_sec + ts.tv_nsec / 1e9,
-			q[0], q[1], q[2] << 8 | q[3], q[4] << 8 | q[5]);
-		if (q[0] != id)
-			continue;
-		if (q[1] == 4 && (q[2] << 8 | q[3]) == 50) {
-			uint8_t r[7] = { q[0], 4, 2, 0x12, 0x34 };
-			uint16_t c = crc16(r, 5) ^ 0x0100;
-
-			r[5] = c & 0xff;
-			r[6] = c >> 8;
-			if (write(m, r, sizeof(r)) != sizeof(r))
+		if (q[0] == id) {
+			if (ioctl(m, FIONREAD, &pending))
+				pending = -1;
+			if (reply(ctx, m, q, n, map))
 				return 1;
-			continue;
+			clock_gettime(CLOCK_MONOTONIC, &done);
+			snprintf(replied, sizeof(replied), "%.6f",
+				 done.tv_sec + done.tv_nsec / 1e9);
 		}
-		modbus_reply(ctx, q, n, map);
+		fprintf(log, "%.6f %u %u %u %u %s %d\n",
+			ts.tv_sec + ts.tv_nsec / 1e9, q[0], q[1],
+			q[2] << 8 | q[3], q[4] << 8 | q[5], replied, pending);
 	}
 }

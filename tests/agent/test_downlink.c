@@ -4,8 +4,9 @@
  * the config keys and their "file:line: message" errors, allowlists,
  * the rate limit, and commands carried out against a recording transmit
  * function: the exact frame bytes of good commands (the DBC ones
- * computed by hand here), and for every bad one its error text and that
- * nothing was transmitted.
+ * computed by hand here), Modbus register and coil writes as they reach
+ * the master, and for every bad one its error text and that nothing was
+ * transmitted.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "config.h"
 #include "downlink.h"
 #include "log.h"
+#include "modbus_pdu.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/test_downlink.XXXXXX";
@@ -101,6 +103,7 @@ static struct agent_conf *good_conf(void)
 		"[port quiet]\ntype = can\n"
 		"[port ser]\ntype = serial\ntty = ttyS1\n"
 		"downlink_serial = yes\ndownlink_modbus = 1:10-19, 2:100\n"
+		"downlink_modbus_coils = 1:0-15, 1:100, 2:0-1999\n"
 		"[port ser2]\ntype = serial\ntty = ttyS2\n"
 		"downlink_modbus = 3:0\n",
 		conf_head, dbc_path);
@@ -182,6 +185,22 @@ static void test_config_errors(void)
 		  ":14: [port p]: downlink_modbus: \"0:10\" is not a list of SLAVE:REG" },
 		{ "[port p]\ntype = serial\ntty = ttyS1\ndownlink_modbus = 1:10-5\n",
 		  ":14: [port p]: downlink_modbus: \"1:10-5\" is not a list" },
+		{ "[port p]\ntype = serial\ntty = ttyS1\ndownlink_modbus_coils = 1:x\n",
+		  ":14: [port p]: downlink_modbus_coils: \"1:x\" is not a list of SLAVE:COIL or SLAVE:LO-HI (slave 1..247, coils 0..65535)" },
+		{ "[port p]\ntype = serial\ntty = ttyS1\ndownlink_modbus_coils = 248:1\n",
+		  ":14: [port p]: downlink_modbus_coils: \"248:1\" is not a list of SLAVE:COIL" },
+		{ "[port p]\ntype = serial\ntty = ttyS1\ndownlink_modbus_coils = 1:0-65536\n",
+		  ":14: [port p]: downlink_modbus_coils: \"1:0-65536\" is not a list" },
+		{ "[port p]\ntype = serial\ntty = ttyS1\ndownlink_modbus_coils = 1:9-8\n",
+		  ":14: [port p]: downlink_modbus_coils: \"1:9-8\" is not a list" },
+		{ "[port p]\ntype = serial\ntty = ttyS1\ndownlink_modbus_coils = ,\n",
+		  ":14: [port p]: downlink_modbus_coils: nothing given" },
+		{ "[port p]\ntype = can\ndownlink_modbus_coils = 1:0\n",
+		  ":13: [port p]: downlink_modbus_coils is for serial ports" },
+		{ "[port p]\ntype = serial\ntty = ttyS1\ndownlink_modbus_coils = 1:0\ndownlink_modbus_coils = 1:1\n",
+		  ":15: [port p]: duplicate key \"downlink_modbus_coils\"" },
+		{ "[port p]\ntype = serial\ntty = ttyS1\ndownlink_coils = 1:0\n",
+		  ":14: [port p]: unknown key \"downlink_coils\" (downlink_can_ids, downlink_messages, downlink_serial, downlink_modbus, downlink_modbus_coils, downlink_rate)" },
 		{ "[port p]\ntype = can\ndownlink_rate = 0\n",
 		  ":13: [port p]: downlink_rate: \"0\" is not a number of commands per second" },
 		{ "[port p]\ntype = can\ndownlink_rate = 5/s\n",
@@ -257,6 +276,18 @@ static void test_allow_rate(struct agent_conf *c)
 		   dl_allow_modbus(&a, 2, 100, 1) &&
 		   !dl_allow_modbus(&a, 3, 100, 1),
 	   "allow: modbus slave:range, every written register inside");
+	ok(dl_allow_modbus_coils(&a, 1, 0, 16) &&
+		   !dl_allow_modbus_coils(&a, 1, 0, 17) &&
+		   dl_allow_modbus_coils(&a, 1, 100, 1) &&
+		   !dl_allow_modbus_coils(&a, 1, 100, 2) &&
+		   dl_allow_modbus_coils(&a, 2, 32, 1968) &&
+		   !dl_allow_modbus_coils(&a, 2, 33, 1968) &&
+		   !dl_allow_modbus_coils(&a, 1, 10, 0),
+	   "allow: coils slave:range, every written coil inside, count 0 never");
+	ok(!dl_allow_modbus(&a, 1, 0, 1) && !dl_allow_modbus(&a, 1, 100, 1) &&
+		   dl_allow_modbus(&a, 1, 16, 1) &&
+		   !dl_allow_modbus_coils(&a, 1, 16, 1),
+	   "allow: coils and registers are separate tables (downlink_modbus_coils allows no register, downlink_modbus no coil)");
 	dl_allow_free(&a);
 	ok(!dl_allow_parse(conf_port(c, "quiet"), &a, "f", null) &&
 		   !dl_allow_any(&a) && a.rate == DL_RATE_DEFAULT,
@@ -501,7 +532,7 @@ static struct {
 	int calls, rc;
 	char port[64];
 	uint8_t slave, fc;
-	uint16_t addr, count, values[130];
+	uint16_t addr, count, values[MODBUS_MAX_WBITS];
 	dl_modbus_done_fn done;
 	void *done_ctx;
 } mb;
@@ -550,7 +581,7 @@ static void test_modbus(struct downlink *dl)
 	mb.done(mb.done_ctx, 0, 0);
 	ok(late_calls == 1 && late_reply &&
 		   !strcmp(late_reply,
-			   "{\"port\":\"ser\",\"cid\":9,\"ok\":true,\"slave\":1,\"address\":10,\"count\":1}"),
+			   "{\"port\":\"ser\",\"cid\":9,\"ok\":true,\"slave\":1,\"address\":10,\"count\":1,\"function\":6}"),
 	   "modbus: the slave's answer gives the ok reply (%s)", late_reply);
 	ok(queued(dl, "ser",
 		  "{\"slave\":1,\"write\":{\"address\":17,\"values\":[1,-1,65535]}}") &&
@@ -608,14 +639,149 @@ static void test_modbus(struct downlink *dl)
 		"{\"slave\":1,\"write\":{\"address\":10,\"value\":1,\"values\":[1]}}",
 		"\\\"write\\\" must be", "modbus: value and values both");
 	refused(dl, "ser",
-		"{\"slave\":1,\"write\":{\"address\":10,\"value\":1,\"coil\":true}}",
-		"\\\"write\\\": unknown field \\\"coil\\\"",
+		"{\"slave\":1,\"write\":{\"address\":10,\"value\":1,\"mask\":3}}",
+		"\\\"write\\\": unknown field \\\"mask\\\"",
 		"modbus: unknown field in write");
 	refused(dl, "ser",
 		"{\"slave\":1,\"write\":{\"address\":19,\"values\":[1,2]}}",
 		"not allowed: slave 1 register 19 (2 of them)",
 		"modbus: a write running past the allowed range");
 	ok(mb.calls == 0, "modbus: no refused write reached the master");
+}
+
+/* {"slave":S,"write":{"address":A,"coils":[N booleans]}}; malloc'd. */
+static char *coils_json(unsigned int slave, unsigned int addr, unsigned int n,
+			const char *last)
+{
+	size_t len = 80 + 6 * (size_t)n + strlen(last);
+	char *j = malloc(len), *p = j;
+
+	p += sprintf(p, "{\"slave\":%u,\"write\":{\"address\":%u,\"coils\":[",
+		     slave, addr);
+	for (unsigned int i = 0; i + 1 < n; i++)
+		p += sprintf(p, "%s,", i % 3 ? "false" : "true");
+	sprintf(p, "%s]}}", last);
+	return j;
+}
+
+static unsigned int coils_ok; /* coil writes answered ok */
+
+static void test_modbus_coils(struct downlink *dl)
+{
+	char *j;
+	bool bits = true;
+
+	now += 10; /* a full token bucket (downlink_rate 10) */
+	late_calls = 0;
+	ok(queued(dl, "ser",
+		  "{\"slave\":1,\"write\":{\"address\":3,\"coil\":true},\"cid\":\"k\"}") &&
+		   mb.fc == 5 && mb.slave == 1 && mb.addr == 3 &&
+		   mb.count == 1 && mb.values[0] == 1 && tx.calls == 0,
+	   "coils: \"coil\":true -> function 5, value 1, queued on the master");
+	mb.done(mb.done_ctx, 0, 0);
+	coils_ok++;
+	ok(late_calls == 1 && late_reply &&
+		   !strcmp(late_reply,
+			   "{\"port\":\"ser\",\"cid\":\"k\",\"ok\":true,\"slave\":1,\"address\":3,\"count\":1,\"function\":5}"),
+	   "coils: the ok reply names function 5 (%s)", late_reply);
+	ok(queued(dl, "ser",
+		  "{\"slave\":1,\"write\":{\"address\":15,\"coil\":false}}") &&
+		   mb.fc == 5 && mb.addr == 15 && mb.values[0] == 0,
+	   "coils: \"coil\":false -> function 5, value 0 (last allowed coil)");
+	mb.done(mb.done_ctx, 0, 0);
+	coils_ok++;
+	ok(queued(dl, "ser",
+		  "{\"slave\":1,\"write\":{\"address\":4,\"coils\":[true,false,true,true,false,false,true,true,true,false]}}") &&
+		   mb.fc == 15 && mb.addr == 4 && mb.count == 10 &&
+		   !memcmp(mb.values,
+			   (const uint16_t[]){ 1, 0, 1, 1, 0, 0, 1, 1, 1, 0 },
+			   10 * sizeof(uint16_t)),
+	   "coils: 10 booleans -> function 15, count 10, values in order");
+	mb.done(mb.done_ctx, 0, 0);
+	coils_ok++;
+	ok(queued(dl, "ser",
+		  "{\"slave\":1,\"write\":{\"address\":100,\"coils\":[true]}}") &&
+		   mb.fc == 15 && mb.count == 1,
+	   "coils: \"coils\" with one coil is function 15");
+	mb.done(mb.done_ctx, -EREMOTEIO, 1);
+	ok(late_calls == 4 &&
+		   strstr(late_reply,
+			  "\"function\":15,\"error\":\"slave 1 answered with exception 1 (illegal function)\""),
+	   "coils: an exception answer is the error (%s)", late_reply);
+	now += 10;
+	j = coils_json(2, 32, 1968, "true");
+	ok(queued(dl, "ser", j) && mb.fc == 15 && mb.addr == 32 &&
+		   mb.count == 1968,
+	   "coils: 1968 coils (the function 15 limit) queued");
+	for (unsigned int i = 0; i < 1968; i++)
+		bits &= mb.values[i] == (i == 1967 || i % 3 == 0);
+	ok(bits, "coils: all 1968 values passed on in order");
+	mb.done(mb.done_ctx, 0, 0);
+	coils_ok++;
+	free(j);
+
+	mb.calls = 0;
+	j = coils_json(2, 0, 1969, "true");
+	refused(dl, "ser", j,
+		"\\\"write\\\": \\\"coils\\\" is an array of 1..1968 coils (true or false)",
+		"coils: 1969 coils refused (function 15 carries 1968 at most)");
+	free(j);
+	refused(dl, "ser",
+		"{\"slave\":1,\"write\":{\"address\":0,\"coils\":[]}}",
+		"\\\"write\\\": \\\"coils\\\" is an array of 1..1968 coils",
+		"coils: empty array refused");
+	refused(dl, "ser",
+		"{\"slave\":1,\"write\":{\"address\":0,\"coils\":true}}",
+		"\\\"write\\\": \\\"coils\\\" is an array of 1..1968 coils",
+		"coils: \"coils\" not an array refused");
+	refused(dl, "ser", "{\"slave\":1,\"write\":{\"address\":3,\"coil\":1}}",
+		"\\\"write\\\": a coil is true or false",
+		"coils: the number 1 is not a coil value");
+	refused(dl, "ser",
+		"{\"slave\":1,\"write\":{\"address\":3,\"coil\":\"on\"}}",
+		"\\\"write\\\": a coil is true or false",
+		"coils: the string \"on\" is not a coil value");
+	refused(dl, "ser",
+		"{\"slave\":1,\"write\":{\"address\":3,\"coils\":[true,null]}}",
+		"\\\"write\\\": a coil is true or false",
+		"coils: null inside \"coils\" refused");
+	refused(dl, "ser",
+		"{\"slave\":1,\"write\":{\"address\":3,\"coils\":[true,0]}}",
+		"\\\"write\\\": a coil is true or false",
+		"coils: 0 inside \"coils\" refused");
+	refused(dl, "ser",
+		"{\"slave\":2,\"write\":{\"address\":65535,\"coils\":[true,true]}}",
+		"\\\"write\\\": 2 coils from address 65535 run past 65535",
+		"coils: addresses past 65535 refused");
+	refused(dl, "ser",
+		"{\"slave\":1,\"write\":{\"address\":65500,\"values\":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37]}}",
+		"\\\"write\\\": 37 registers from address 65500 run past 65535",
+		"registers: addresses past 65535 refused");
+	refused(dl, "ser",
+		"{\"slave\":1,\"write\":{\"address\":3,\"coil\":true,\"coils\":[true]}}",
+		"\\\"write\\\" must be {\\\"address\\\":0..65535} and one of",
+		"coils: \"coil\" and \"coils\" both refused");
+	refused(dl, "ser",
+		"{\"slave\":1,\"write\":{\"address\":3,\"coil\":true,\"value\":1}}",
+		"\\\"write\\\" must be",
+		"coils: a coil and a register both refused");
+	refused(dl, "ser",
+		"{\"slave\":1,\"write\":{\"address\":16,\"coil\":true}}",
+		"not allowed: slave 1 coil 16 (1 of them) is not in downlink_modbus_coils of port ser",
+		"coils: coil 16 (registers 10..19 are allowed, coils 0..15) refused");
+	refused(dl, "ser",
+		"{\"slave\":1,\"write\":{\"address\":14,\"coils\":[true,true,true]}}",
+		"not allowed: slave 1 coil 14 (3 of them) is not in downlink_modbus_coils",
+		"coils: a multiple write running past the allowed range refused");
+	refused(dl, "ser",
+		"{\"slave\":1,\"write\":{\"address\":100,\"value\":1}}",
+		"not allowed: slave 1 register 100 (1 of them) is not in downlink_modbus of port ser",
+		"coils: a coil allowlist entry allows no register write");
+	refused(dl, "ser2",
+		"{\"slave\":3,\"write\":{\"address\":0,\"coil\":true}}",
+		"not allowed: slave 3 coil 0 (1 of them) is not in downlink_modbus_coils of port ser2",
+		"coils: a port with only downlink_modbus takes no coil write");
+	ok(mb.calls == 0, "coils: no refused write reached the master");
 }
 
 static void test_general(struct downlink *dl)
@@ -711,6 +877,13 @@ int main(void)
 		test_modbus(dl);
 	ok(stats.ok == 1 && stats.refused == ncmds + 3,
 	   "stats: Modbus replies that came later are counted (1 ok, 3 failed)");
+	memset(&stats, 0, sizeof(stats));
+	ncmds = 0;
+	if (dl)
+		test_modbus_coils(dl);
+	ok(stats.ok == coils_ok && stats.refused == ncmds + 1,
+	   "stats: coil writes counted like register writes (%u ok, 1 failed)",
+	   coils_ok);
 	downlink_free(dl);
 	free(late_reply);
 	conf_free(c);

@@ -98,6 +98,11 @@ static size_t slave_answer(const uint8_t *f, uint8_t *r)
 		for (unsigned int i = 0; i < cnt; i++)
 			sim.regs[slave][addr + i] = f[7 + 2 * i] << 8 |
 						    f[8 + 2 * i];
+	if (fc == 5)
+		sim.bits[slave][addr] = f[4] == 0xff;
+	if (fc == 15)
+		for (unsigned int i = 0; i < cnt; i++)
+			sim.bits[slave][addr + i] = f[7 + i / 8] >> (i % 8) & 1;
 	memcpy(r, f, 6); /* 5, 6, 15, 16 echo address and value/count */
 	put_crc(r, 6);
 	return 8;
@@ -464,6 +469,7 @@ static void test_writes(void)
 	};
 	struct modbus_bus_conf bc = bus(19200, p, 3);
 	const uint16_t v[] = { 0x1234, 0x5678 }, on = 1;
+	const uint16_t coils[] = { 1, 0, 1, 1, 0, 0, 1, 1, 1, 0 };
 	struct wres w1 = { 0 }, w2 = { 0 }, w3 = { 0 }, w4 = { 0 }, w5 = { 0 };
 	struct modbus_sched *s;
 	struct got g = { 0 };
@@ -489,6 +495,27 @@ static void test_writes(void)
 	   "slave registers 40, 41 = 1234 5678");
 	ok(!sim.overlaps && !sim.gap_violations,
 	   "the write never overlapped a poll, gap kept");
+	/* Coils, the same way: queued while a poll is on the line. */
+	while (!sim.pending)
+		run(s, sim.now + 0.0001, &g);
+	at = sim.nlog;
+	memset(&w1, 0, sizeof(w1));
+	rc = modbus_sched_write(s, 1, 15, 8, coils, 10, on_write, &w1);
+	run(s, sim.now + 0.05, &g);
+	ok(rc == 0 && sim.nlog > at + 1 && sim.log[at].f[1] == 15 &&
+		   w1.calls == 1 && w1.result == 0,
+	   "write multiple coils (fc 15): the next frame after the outstanding poll, done OK");
+	ok(sim.bits[1][8] == 1 && sim.bits[1][9] == 0 && sim.bits[1][10] == 1 &&
+		   sim.bits[1][15] == 1 && sim.bits[1][16] == 1 &&
+		   sim.bits[1][17] == 0,
+	   "slave coils 8..17 = 1 0 1 1 0 0 1 1 1 0");
+	memset(&w1, 0, sizeof(w1));
+	rc = modbus_sched_write(s, 1, 5, 9, &on, 1, on_write, &w1);
+	run(s, sim.now + 0.05, &g);
+	ok(rc == 0 && w1.calls == 1 && w1.result == 0 && sim.bits[1][9] == 1,
+	   "write single coil (fc 5): slave coil 9 on");
+	ok(!sim.overlaps && !sim.gap_violations,
+	   "the coil writes never overlapped a poll, gap kept");
 	sim.exc_addr[1] = 60;
 	rc = modbus_sched_write(s, 9, 5, 3, &on, 1, on_write, &w2);
 	run(s, 101, &g);
