@@ -60,21 +60,9 @@ static unsigned int m2mgw_reader_push(struct m2mgw_reader *reader,
 				      const struct m2mgw_rec *hdr,
 				      const void *payload, u32 payload_len)
 {
-	bool wake;
-
-	if (m2mgw_ring_write(reader->ring, hdr, payload, payload_len, &wake))
+	/* The ring wakes the reader (and traces it) when it should. */
+	if (m2mgw_ring_write(reader->ring, hdr, payload, payload_len))
 		return 1;
-	/*
-	 * wq_has_sleeper()'s smp_mb() pairs with the one at the top of
-	 * m2mgw_ring_readable(), which poll() and read() run after queueing
-	 * themselves: either they see this record, or we see them queued.
-	 * A reader busy consuming costs no wakeup at all.
-	 */
-	if (wake && wq_has_sleeper(&reader->wait)) {
-		trace_ring_wakeup(reader, hdr->seq, hdr->tstamp_ns);
-		wake_up_interruptible_poll(&reader->wait,
-					   EPOLLIN | EPOLLRDNORM);
-	}
 	return 0;
 }
 
@@ -275,7 +263,7 @@ static long m2mgw_ring_setup(struct m2mgw_reader *reader, void __user *arg)
 		ret = -EBUSY;
 		goto out;
 	}
-	ring = m2mgw_ring_alloc(setup.size, &reader->wait);
+	ring = m2mgw_ring_alloc(setup.size, &reader->wait, reader);
 	if (IS_ERR(ring)) {
 		ret = PTR_ERR(ring);
 		goto out;

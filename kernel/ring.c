@@ -13,6 +13,7 @@
 #include <linux/vmalloc.h>
 
 #include "ring.h"
+#include "trace.h"
 
 #define M2MGW_RING_META_PAGES  2
 #define M2MGW_RING_TIMER_ARMED 0
@@ -35,7 +36,8 @@ static enum hrtimer_restart m2mgw_ring_timer(struct hrtimer *t);
  * starts near the end of the data area continue into the alias of its
  * beginning, so neither side ever splits a record at the wrap.
  */
-struct m2mgw_ring *m2mgw_ring_alloc(u32 size, wait_queue_head_t *wait)
+struct m2mgw_ring *m2mgw_ring_alloc(u32 size, wait_queue_head_t *wait,
+				    const void *reader)
 {
 	unsigned long nr_data, nr_pages, i;
 	struct m2mgw_ring *ring;
@@ -51,6 +53,7 @@ struct m2mgw_ring *m2mgw_ring_alloc(u32 size, wait_queue_head_t *wait)
 	spin_lock_init(&ring->lock);
 	ring->mask = size - 1;
 	ring->wait = wait;
+	ring->reader = reader;
 	hrtimer_init(&ring->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	ring->timer.function = m2mgw_ring_timer;
 
@@ -118,23 +121,78 @@ static u64 m2mgw_ring_size(const struct m2mgw_ring *ring)
 }
 
 /*
+ * Check the consumer position userspace left us.  Returns the aligned
+ * record at @cons, or NULL when the position cannot be a record boundary
+ * (then the reader broke the protocol: report an error, never read
+ * outside the ring).
+ */
+static struct m2mgw_rec *m2mgw_ring_at(struct m2mgw_ring *ring, u64 cons,
+				       u64 prod)
+{
+	if ((cons & (M2MGW_REC_ALIGN - 1)) || cons > prod ||
+	    prod - cons > m2mgw_ring_size(ring))
+		return NULL;
+	return (struct m2mgw_rec *)(ring->data + (cons & ring->mask));
+}
+
+/*
+ * The committed record at consumer_pos, the oldest one the reader has
+ * not consumed, or NULL.  For the timer's choice to wake, and for the
+ * fields of m2mgw:ring_wakeup: were the reader consuming while it is
+ * woken, a producer could rewrite the record as the event reads it and
+ * show torn fields there; never anything outside the ring.
+ */
+static const struct m2mgw_rec *m2mgw_ring_oldest(struct m2mgw_ring *ring)
+{
+	u64 cons = READ_ONCE(ring->cons->consumer_pos);
+	/* Pairs with P4, as C1 does. */
+	u64 prod = smp_load_acquire(&ring->prod->producer_pos);
+	struct m2mgw_rec *rec;
+	u32 len;
+
+	if (cons == prod)
+		return NULL;
+	rec = m2mgw_ring_at(ring, cons, prod);
+	if (!rec)
+		return NULL;
+	/* Pairs with P6, as C2 does. */
+	len = smp_load_acquire(&rec->len);
+	return len & M2MGW_REC_BUSY ? NULL : rec;
+}
+
+/*
+ * Every wakeup of the reader goes through here, so m2mgw:ring_wakeup
+ * fires once per wakeup, with @why.  @rec is the record whose commit
+ * wakes it, or NULL (then the event names the oldest pending record).
+ * Any context: producers in softirq or process context, the timer in
+ * hardirq.
+ */
+static void m2mgw_ring_wake(struct m2mgw_ring *ring, enum m2mgw_wake_why why,
+			    const struct m2mgw_rec *rec)
+{
+	/*
+	 * wq_has_sleeper()'s smp_mb() pairs with the one at the top of
+	 * m2mgw_ring_readable(), which poll() and read() run after
+	 * poll_wait() or prepare_to_wait() queued them: either they see
+	 * what we published before calling here, or we see them queued and
+	 * wake them.  A reader busy consuming costs no wakeup at all.
+	 */
+	if (!wq_has_sleeper(ring->wait))
+		return;
+	if (trace_ring_wakeup_enabled()) {
+		if (!rec)
+			rec = m2mgw_ring_oldest(ring);
+		trace_ring_wakeup(ring->reader, why, rec);
+	}
+	wake_up_interruptible_poll(ring->wait, EPOLLIN | EPOLLRDNORM);
+}
+
+/*
  * Wakeup batching (uapi "WAKEUP BATCHING", W1..W3).  The W3 clock is an
  * hrtimer armed at most once at a time: whoever sets the armed bit starts
  * it, the callback clears the bit and then marks everything reserved so
  * far as due.
  */
-static void m2mgw_ring_wake(struct m2mgw_ring *ring)
-{
-	/*
-	 * wq_has_sleeper()'s smp_mb() pairs with the one at the top of
-	 * m2mgw_ring_readable(), which a waiter runs after poll_wait() or
-	 * prepare_to_wait() queued it: either it sees what we published
-	 * before calling here, or we see it queued and wake it.
-	 */
-	if (wq_has_sleeper(ring->wait))
-		wake_up_interruptible_poll(ring->wait, EPOLLIN | EPOLLRDNORM);
-}
-
 static void m2mgw_ring_arm(struct m2mgw_ring *ring)
 {
 	/*
@@ -153,13 +211,26 @@ static void m2mgw_ring_arm(struct m2mgw_ring *ring)
 static enum hrtimer_restart m2mgw_ring_timer(struct hrtimer *t)
 {
 	struct m2mgw_ring *ring = container_of(t, struct m2mgw_ring, timer);
+	const struct m2mgw_rec *rec;
 
 	clear_bit(M2MGW_RING_TIMER_ARMED, &ring->timer_armed);
 	/* Pairs with the test_and_set_bit() in m2mgw_ring_arm(). */
 	smp_mb__after_atomic();
 	/* Only this callback writes due_pos; see m2mgw_ring_due(). */
 	WRITE_ONCE(ring->due_pos, smp_load_acquire(&ring->prod->producer_pos));
-	m2mgw_ring_wake(ring);
+	/*
+	 * Pairs with the smp_mb() after P6 in m2mgw_ring_write(): either we
+	 * see the record at consumer_pos committed, or its producer sees
+	 * due_pos and wakes the reader for W3 itself.  The reader we are
+	 * for (its poll() or read() found that record committed and armed
+	 * us, or saw us armed) has its consumer_pos published before the
+	 * arming; one that has consumed everything since, or whose record
+	 * is still BUSY, has nothing to wake for: no spurious wakeup.
+	 */
+	smp_mb();
+	rec = m2mgw_ring_oldest(ring);
+	if (rec)
+		m2mgw_ring_wake(ring, M2MGW_WAKE_TIMER, rec);
 	return HRTIMER_NORESTART;
 }
 
@@ -171,23 +242,28 @@ static bool m2mgw_ring_due(struct m2mgw_ring *ring, u64 cons)
 
 /*
  * Should the commit of the @space bytes at @prod wake a batching reader
- * (watermark @wm)?  Only at a transition: this is the record the reader
- * waits on (W1) and W2 or W3 holds already, else its W3 clock starts
- * now; or its reservation took the pending bytes across the watermark
- * (W2; if the record at @cons is still BUSY, its own commit re-checks).
- * A bogus consumer_pos only costs spurious wakeups.
+ * (watermark @wm), and for which reason?  Only at a transition: this is
+ * the record the reader waits on (W1) and W2 or W3 holds already (W3:
+ * the timer fired while the record was still BUSY), else its W3 clock
+ * starts now; or its reservation took the pending bytes across the
+ * watermark (W2; if the record at @cons is still BUSY, its own commit
+ * re-checks).  A bogus consumer_pos only costs spurious wakeups.
  */
-static bool m2mgw_ring_batch_wake(struct m2mgw_ring *ring, u64 cons, u64 prod,
-				  u64 space, u32 wm)
+static enum m2mgw_wake_why m2mgw_ring_batch_wake(struct m2mgw_ring *ring,
+						 u64 cons, u64 prod, u64 space,
+						 u32 wm)
 {
 	if (cons == prod) {
-		if (READ_ONCE(ring->prod->producer_pos) - cons >= wm ||
-		    m2mgw_ring_due(ring, cons))
-			return true;
+		if (READ_ONCE(ring->prod->producer_pos) - cons >= wm)
+			return M2MGW_WAKE_BYTES;
+		if (m2mgw_ring_due(ring, cons))
+			return M2MGW_WAKE_TIMER;
 		m2mgw_ring_arm(ring);
-		return false;
+		return M2MGW_WAKE_NONE;
 	}
-	return prod - cons < wm && prod + space - cons >= wm;
+	if (prod - cons < wm && prod + space - cons >= wm)
+		return M2MGW_WAKE_BYTES;
+	return M2MGW_WAKE_NONE;
 }
 
 /**
@@ -208,9 +284,16 @@ int m2mgw_ring_set_wakeup(struct m2mgw_ring *ring, const struct m2mgw_wakeup *w)
 		return -EINVAL;
 	WRITE_ONCE(ring->wake_ns, (u64)w->usec * NSEC_PER_USEC);
 	WRITE_ONCE(ring->wake_bytes, w->bytes);
-	/* Readiness may have changed either way: let sleepers re-check. */
-	smp_mb();
-	m2mgw_ring_wake(ring);
+	/*
+	 * A sleeper may be readable under the new setting: wake it if so.
+	 * The smp_mb() at the top of m2mgw_ring_readable() orders the
+	 * stores above before m2mgw_ring_wake()'s check for sleepers, and
+	 * pairs with the one a sleeper runs there after queueing itself:
+	 * it saw the new setting, or we see it queued.  Unreadable under
+	 * the new setting, a committed record starts its W3 clock here.
+	 */
+	if (m2mgw_ring_readable(ring))
+		m2mgw_ring_wake(ring, M2MGW_WAKE_SETTING, NULL);
 	return 0;
 }
 
@@ -220,11 +303,11 @@ int m2mgw_ring_set_wakeup(struct m2mgw_ring *ring, const struct m2mgw_wakeup *w)
  * @hdr: record header; len, port_id, type, flags, tstamp_ns, seq are used.
  * @payload: the frame.
  * @payload_len: its length; hdr->len == M2MGW_REC_HDR_LEN + @payload_len.
- * @wake: set when this record may have made the ring readable for a
- *	reader asleep in poll() or read(): the caller wakes it if there is
- *	one (wq_has_sleeper()).  By default, when the reader had consumed
- *	everything before this record; with wakeup batching, see
- *	m2mgw_ring_batch_wake().
+ *
+ * Wakes the reader, if it sleeps in poll() or read(), when this record
+ * may have made the ring readable: by default, when the reader had
+ * consumed everything before it; with wakeup batching, see
+ * m2mgw_ring_batch_wake().
  *
  * Any context.  The reservation is made under ring->lock; the copy and
  * the commit are not, so producers on several CPUs fill their records in
@@ -234,10 +317,11 @@ int m2mgw_ring_set_wakeup(struct m2mgw_ring *ring, const struct m2mgw_wakeup *w)
  * the producer page).
  */
 int m2mgw_ring_write(struct m2mgw_ring *ring, const struct m2mgw_rec *hdr,
-		     const void *payload, u32 payload_len, bool *wake)
+		     const void *payload, u32 payload_len)
 {
 	u32 len = M2MGW_REC_HDR_LEN + payload_len;
 	u64 space = ALIGN(len, M2MGW_REC_ALIGN);
+	enum m2mgw_wake_why why;
 	struct m2mgw_rec *rec;
 	unsigned long flags;
 	u64 cons, prod;
@@ -290,9 +374,11 @@ int m2mgw_ring_write(struct m2mgw_ring *ring, const struct m2mgw_rec *hdr,
 	cons = READ_ONCE(ring->cons->consumer_pos);
 	wm = READ_ONCE(ring->wake_bytes);
 	if (likely(!wm))
-		*wake = cons == prod;
+		why = cons == prod ? M2MGW_WAKE_IMMEDIATE : M2MGW_WAKE_NONE;
 	else
-		*wake = m2mgw_ring_batch_wake(ring, cons, prod, space, wm);
+		why = m2mgw_ring_batch_wake(ring, cons, prod, space, wm);
+	if (why != M2MGW_WAKE_NONE)
+		m2mgw_ring_wake(ring, why, hdr);
 	return 0;
 }
 
@@ -310,21 +396,6 @@ u32 m2mgw_ring_fill(struct m2mgw_ring *ring)
 
 	return min_t(u64, used, m2mgw_ring_size(ring)) * 1000 >>
 	       ilog2(m2mgw_ring_size(ring));
-}
-
-/*
- * Check the consumer position userspace left us.  Returns the aligned
- * record at @cons, or NULL when the position cannot be a record boundary
- * (then the reader broke the protocol: report an error, never read
- * outside the ring).
- */
-static struct m2mgw_rec *m2mgw_ring_at(struct m2mgw_ring *ring, u64 cons,
-				       u64 prod)
-{
-	if ((cons & (M2MGW_REC_ALIGN - 1)) || cons > prod ||
-	    prod - cons > m2mgw_ring_size(ring))
-		return NULL;
-	return (struct m2mgw_rec *)(ring->data + (cons & ring->mask));
 }
 
 /**

@@ -13,6 +13,18 @@
 #include <linux/wait.h>
 #include <uapi/linux/m2mgw.h>
 
+/*
+ * Why a reader asleep in poll() or read() was woken: the why field of
+ * m2mgw:ring_wakeup (kernel/trace.h).  NONE: no wakeup.
+ */
+enum m2mgw_wake_why {
+	M2MGW_WAKE_NONE,
+	M2MGW_WAKE_IMMEDIATE,
+	M2MGW_WAKE_BYTES,
+	M2MGW_WAKE_TIMER,
+	M2MGW_WAKE_SETTING,
+};
+
 struct m2mgw_ring {
 	/* Serialises producers' reservations; see m2mgw_ring_write(). */
 	spinlock_t lock;
@@ -25,6 +37,8 @@ struct m2mgw_ring {
 	u8 *data;
 	/* The reader's poll()/read() waiters, woken by producers and timer. */
 	wait_queue_head_t *wait;
+	/* Who owns the ring, as m2mgw:ring_wakeup names it; never read. */
+	const void *reader;
 	/*
 	 * Wakeup batching (M2MGW_IOC_WAKEUP), read locklessly by producers:
 	 * wake_bytes 0 is the default (wake per caught-up record).
@@ -38,11 +52,12 @@ struct m2mgw_ring {
 	struct hrtimer timer;
 };
 
-struct m2mgw_ring *m2mgw_ring_alloc(u32 size, wait_queue_head_t *wait);
+struct m2mgw_ring *m2mgw_ring_alloc(u32 size, wait_queue_head_t *wait,
+				    const void *reader);
 void m2mgw_ring_free(struct m2mgw_ring *ring);
 
 int m2mgw_ring_write(struct m2mgw_ring *ring, const struct m2mgw_rec *hdr,
-		     const void *payload, u32 payload_len, bool *wake);
+		     const void *payload, u32 payload_len);
 int m2mgw_ring_readable(struct m2mgw_ring *ring);
 int m2mgw_ring_set_wakeup(struct m2mgw_ring *ring,
 			  const struct m2mgw_wakeup *w);

@@ -14,6 +14,8 @@
 #include <linux/tracepoint.h>
 #include <uapi/linux/m2mgw.h>
 
+#include "ring.h"
+
 /* TRACE_EVENT() bodies read best in the layout of include/trace/events. */
 /* clang-format off */
 
@@ -103,20 +105,47 @@ TRACE_EVENT(port_state,
 		      __entry->new));
 
 /*
- * m2mgw:ring_wakeup - a reader that had caught up was woken for the
- * record with port sequence @seq; @tstamp_ns is its capture time.
+ * m2mgw:ring_wakeup - a reader asleep in poll(), epoll or read() is woken;
+ * fires once per wakeup.  @why (enum m2mgw_wake_why, kernel/ring.h):
+ *   1 immediate  a record was committed to a reader that had caught up
+ *                (the default, no M2MGW_IOC_WAKEUP setting);
+ *   2 bytes      batching: the pending bytes reached the watermark;
+ *   3 timer      batching: a record waited the latency bound (from the
+ *                hrtimer, or from the commit of a record the timer found
+ *                still BUSY);
+ *   4 setting    M2MGW_IOC_WAKEUP changed the setting: sleepers re-check.
+ * @reader is the struct m2mgw_reader (file->private_data).  @port_id,
+ * @seq and @tstamp_ns name the record it is woken for: the one whose
+ * commit woke it, else (timer, setting) the oldest committed record the
+ * reader has not consumed; all 0 when there is none (port ids start at 1).
  */
+TRACE_DEFINE_ENUM(M2MGW_WAKE_IMMEDIATE);
+TRACE_DEFINE_ENUM(M2MGW_WAKE_BYTES);
+TRACE_DEFINE_ENUM(M2MGW_WAKE_TIMER);
+TRACE_DEFINE_ENUM(M2MGW_WAKE_SETTING);
+
 TRACE_EVENT(ring_wakeup,
-	    TP_PROTO(const void *reader, u64 seq, u64 tstamp_ns),
-	    TP_ARGS(reader, seq, tstamp_ns),
+	    TP_PROTO(const void *reader, enum m2mgw_wake_why why,
+		     const struct m2mgw_rec *rec),
+	    TP_ARGS(reader, why, rec),
 	    TP_STRUCT__entry(__field(const void *, reader)
+			     __field(u32, why)
+			     __field(u32, port_id)
 			     __field(u64, seq)
 			     __field(u64, tstamp_ns)),
 	    TP_fast_assign(__entry->reader = reader;
-			   __entry->seq = seq;
-			   __entry->tstamp_ns = tstamp_ns;),
-	    TP_printk("reader=%p seq=%llu ts=%llu", __entry->reader,
-		      __entry->seq, __entry->tstamp_ns));
+			   __entry->why = why;
+			   __entry->port_id = rec ? rec->port_id : 0;
+			   __entry->seq = rec ? rec->seq : 0;
+			   __entry->tstamp_ns = rec ? rec->tstamp_ns : 0;),
+	    TP_printk("reader=%p why=%s port=%u seq=%llu ts=%llu",
+		      __entry->reader,
+		      __print_symbolic(__entry->why,
+				       { M2MGW_WAKE_IMMEDIATE, "immediate" },
+				       { M2MGW_WAKE_BYTES, "bytes" },
+				       { M2MGW_WAKE_TIMER, "timer" },
+				       { M2MGW_WAKE_SETTING, "setting" }),
+		      __entry->port_id, __entry->seq, __entry->tstamp_ns));
 
 /* clang-format on */
 

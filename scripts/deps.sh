@@ -11,8 +11,10 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 stamp=$top/build/kernels
 
-base_pkgs="build-essential gcc make pkg-config git kmod xz-utils cpio
-	busybox-static qemu-system-x86 dkms dwarves bc flex bison
+# Module BTF on 6.1 (scripts/module-btf.sh): pahole, binutils, and the
+# decompressors of Debian's kernel images (6.1 xz, 6.12 zstd).
+base_pkgs="build-essential gcc make pkg-config git kmod xz-utils zstd cpio
+	busybox-static qemu-system-x86 dkms dwarves pahole binutils bc flex bison
 	libelf-dev libssl-dev
 	libnl-3-dev libnl-genl-3-dev libev-dev libbpf-dev bpftool bpftrace
 	clang llvm libmosquitto-dev mosquitto mosquitto-clients

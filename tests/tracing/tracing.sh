@@ -157,15 +157,17 @@ for i in 1 2 3 4 5; do cansend $IF "02$i#11"; sleep 0.05; done
 wait $dpid
 trace_stop
 cp "$T/trace" "$T/d"
-python3 - "$T/trace" > "$T/d2" 2>&1 <<'PY'
+python3 - "$T/trace" "$PID" > "$T/d2" 2>&1 <<'PY'
 import re, sys
 rx, wk = {}, []
+pid = int(sys.argv[2])
 for l in open(sys.argv[1]):
     if " rx: " in l:
         d = dict(re.findall(r"(\w+)=(\S+)", l.split(" rx: ", 1)[1]))
         rx[int(d["seq"])] = int(d["ts"])
     if " ring_wakeup: " in l:
         d = dict(re.findall(r"(\w+)=(\S+)", l.split(" ring_wakeup: ", 1)[1]))
+        assert d["why"] == "immediate" and int(d["port"]) == pid, d
         wk.append((int(d["seq"]), int(d["ts"])))
 print("rx", len(rx), "wakeups", len(wk))
 assert len(rx) == 5 and 1 <= len(wk) <= 5
@@ -174,7 +176,52 @@ for s, ts in wk:
 PY
 rc=$?
 cat "$T/d2" >> "$T/d"
-ok $rc "m2mgw:ring_wakeup for a waiting reader, seq/ts of a captured record" "$T/d"
+ok $rc "m2mgw:ring_wakeup why=immediate for a waiting reader, port/seq/ts of a captured record" "$T/d"
+
+# --- ring_wakeup with M2MGW_IOC_WAKEUP batching: every wakeup a reader
+# (tests/tracing/wakereader.py) sees has its event, with the reason and
+# the record it was woken for (tests/tracing/wakecheck.py explains the
+# tolerance of one).
+# wake_run BYTES USEC COUNT WHY MIN SENDER...: a reader with that
+# setting, the sender, then the check.
+wake_run() {
+	local bytes=$1 usec=$2 count=$3 why=$4 least=$5 wrpid
+	shift 5
+	trace_start ring_wakeup rx
+	python3 "$top/tests/tracing/wakereader.py" "$PID" "$bytes" "$usec" \
+		"$count" > "$T/wr" 2>&1 &
+	wrpid=$!
+	for _ in $(seq 100); do grep -q ready "$T/wr" && break; sleep 0.1; done
+	"$@"
+	for _ in $(seq 100); do kill -0 $wrpid 2>/dev/null || break; sleep 0.1; done
+	kill $wrpid 2>/dev/null
+	wait $wrpid 2>/dev/null
+	trace_stop
+	python3 "$top/tests/tracing/wakecheck.py" "$T/trace" "$T/wr" "$PID" \
+		"$why" "$usec" "$least" > "$T/d" 2>&1
+	local rc=$?
+	sed 's/^/reader: /' "$T/wr" >> "$T/d"
+	return $rc
+}
+# Slow traffic, a watermark it never reaches (8 records of 48 bytes):
+# the 50 ms bound wakes the reader once per frame, from the hrtimer.
+slow_frames() {
+	local i
+	for i in $(seq 8); do cansend $IF "03$i#22"; sleep 0.4; done
+}
+wake_run 4096 50000 8 timer 2 slow_frames
+ok $? "m2mgw:ring_wakeup why=timer once per wakeup a batching reader sees, fields of its record" "$T/d"
+head -n 1 "$T/d" | sed 's/^/# /'
+# Bursts of 3 frames (sendmmsg) onto a 3-record watermark, 1 s bound:
+# the third record's commit wakes the reader; the 1.2 s gaps let each
+# burst's timer run out with nothing left to wake for.
+bursts() {
+	local i
+	for i in 1 2 3 4; do "$GEN" -i $IF -n 3 > /dev/null 2>&1; sleep 1.2; done
+}
+wake_run 144 1000000 12 bytes 2 bursts
+ok $? "m2mgw:ring_wakeup why=bytes once per wakeup at the watermark, fields of the record that reached it" "$T/d"
+head -n 1 "$T/d" | sed 's/^/# /'
 
 # --- drop: full ring; the events sum to the module's ring_full counter
 before=$("$M" -j stats -s | python3 -c '
@@ -281,8 +328,9 @@ if [ $have_bpftrace = 1 ]; then
 	"$GEN" -i $IF -n 500 -r 200 > /dev/null 2>&1
 	bt_stop
 	cat "$T/m2mgw-ring-latency.bt.out" "$T/m2mgw-ring-latency.bt.err" > "$T/d"
-	grep -A3 '^@wake_to_consume_ns:' "$T/m2mgw-ring-latency.bt.out" | grep -q '^\[.*|@'
-	ok $? "m2mgw-ring-latency.bt prints a ring->consumer histogram" "$T/d"
+	grep -A3 '^@wake_to_consume_ns:' "$T/m2mgw-ring-latency.bt.out" | grep -q '^\[.*|@' &&
+		grep -q '^@wakeups\[immediate\]: [1-9]' "$T/m2mgw-ring-latency.bt.out"
+	ok $? "m2mgw-ring-latency.bt prints a ring->consumer histogram and wakeups by reason" "$T/d"
 else
 	for s in rates drops wire-latency ring-latency; do skip "m2mgw-$s.bt" "no bpftrace"; done
 fi
