@@ -389,16 +389,16 @@ static void m2mgw_ldisc_set_termios(struct tty_struct *tty,
 	spin_unlock_bh(&s->lock);
 }
 
-/* termios ioctls (tcsetattr, tcflush) as on any raw tty. */
+/*
+ * termios ioctls (tcsetattr, tcflush, tcflow) as on any raw tty.  Not
+ * tty_perform_flush(): the ioctl runs with an ldisc reference held, and
+ * taking a second one waits behind a writer (TIOCSETD, hangup) that waits
+ * for the first.  n_tty_ioctl_helper() flushes without one.
+ */
 static int m2mgw_ldisc_ioctl(struct tty_struct *tty, unsigned int cmd,
 			     unsigned long arg)
 {
-	switch (cmd) {
-	case TCFLSH:
-		return tty_perform_flush(tty, arg);
-	default:
-		return tty_mode_ioctl(tty, cmd, arg);
-	}
+	return n_tty_ioctl_helper(tty, cmd, arg);
 }
 
 struct tty_ldisc_ops m2mgw_ldisc_ops = {

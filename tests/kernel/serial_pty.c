@@ -424,6 +424,45 @@ static int serial_new(struct tl_nl *nl, struct tl_reply *r, const char *tty,
 	return tl_nl_call(nl, msg, r);
 }
 
+/*
+ * tcflush() reaches the line discipline's ioctl() with a reference to it
+ * held.  Taking a second one there would wait behind a writer of the
+ * ldisc lock (TIOCSETD, a hangup) that waits for the first: TIOCSETD
+ * gives up after 5 s with EBUSY, a hangup waits for ever.  The no-op
+ * TIOCSETD below takes that lock each time.
+ */
+TEST_F(pty, tcflush_racing_an_ldisc_change_does_not_deadlock)
+{
+	uint64_t t0, end, worst = 0;
+	int ld = SP_LDISC, n = 0;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		for (;;)
+			ioctl(self->p.slave, TCFLSH, TCOFLUSH);
+	}
+	end = tl_now_ns() + 3000000000ULL;
+	while (tl_now_ns() < end) {
+		t0 = tl_now_ns();
+		if (ioctl(self->p.slave, TIOCSETD, &ld)) {
+			TH_LOG("TIOCSETD #%d: %s", n, strerror(errno));
+			worst = ~0ULL;
+			break;
+		}
+		t0 = tl_now_ns() - t0;
+		worst = t0 > worst ? t0 : worst;
+		n++;
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	TH_LOG("%d TIOCSETD calls, slowest %llu ms", n,
+	       (unsigned long long)(worst / 1000000));
+	/* Far below the 5 s of a deadlock broken by TIOCSETD's timeout. */
+	EXPECT_GT(2000000000ULL, worst);
+}
+
 TEST_F(pty, bad_attach_requests)
 {
 	struct tl_nl *nl = &self->p.nl;
