@@ -265,6 +265,14 @@ ok $? "install.sh puts m2mgw-top and the .bt scripts under DESTDIR" "$T/d"
 have_bpftrace=1
 command -v bpftrace > /dev/null || have_bpftrace=0
 
+# rx_frames: the tr0 port's rx frame counter, from the module.
+rx_frames() {
+	"$M" -j stats -s | python3 -c '
+import json,sys
+for p in json.load(sys.stdin):
+    if p.get("name") == "tr0": print(p["stats"]["rx_frames"])'
+}
+
 # bt SCRIPT ARGS...: bpftrace in the background until "Ctrl-C" banner
 bt() {
 	local s=$1
@@ -310,17 +318,32 @@ if [ $have_bpftrace = 1 ]; then
 	grep -q "^@drops\[$PID, ring_full\]: [1-9]" "$T/m2mgw-drops.bt.out"
 	ok $? "m2mgw-drops.bt prints drops by port and reason" "$T/d"
 
+	# Every frame m2mgw captured is in the histograms: count them by the
+	# port's own rx counter, not by what was sent.  vcan hands frames to
+	# netif_rx(), whose per-CPU backlog (netdev_max_backlog, 1000) drops
+	# when the vCPU is preempted for long on a loaded host; raise it for
+	# this run so the histograms also cover (nearly) all that was sent.
+	backlog=$(sysctl -n net.core.netdev_max_backlog)
+	sysctl -qw net.core.netdev_max_backlog=10000
+	rx0=$(rx_frames)
 	bt m2mgw-wire-latency.bt
 	"$GEN" -i $IF -n 2000 -r 2000 > /dev/null 2>&1
+	sleep 0.5
+	rx1=$(rx_frames)
 	bt_stop
+	sysctl -qw net.core.netdev_max_backlog="$backlog"
+	got=$((rx1 - rx0))
 	cat "$T/m2mgw-wire-latency.bt.out" "$T/m2mgw-wire-latency.bt.err" > "$T/d"
+	echo "sent 2000, captured $got" >> "$T/d"
 	out=$T/m2mgw-wire-latency.bt.out
-	python3 "$top/tests/tracing/bthist.py" "$out" @netdev_to_ring_ns 2000 \
+	[ "$got" -ge 1900 ] &&
+		python3 "$top/tests/tracing/bthist.py" "$out" @netdev_to_ring_ns "$got" \
 		>> "$T/d" 2>&1
-	ok $? "m2mgw-wire-latency.bt: netdev->ring histogram of every frame, < 1 s" "$T/d"
+	ok $? "m2mgw-wire-latency.bt: netdev->ring histogram of every captured frame, < 1 s" "$T/d"
 	# Both ends CLOCK_REALTIME read by the module: none negative, every
 	# frame counted once, all under a second even under TCG.
-	python3 "$top/tests/tracing/bthist.py" "$out" '@stamp_to_ring_ns[*]' 2000 \
+	[ "$got" -ge 1900 ] &&
+		python3 "$top/tests/tracing/bthist.py" "$out" '@stamp_to_ring_ns[*]' "$got" \
 		>> "$T/d" 2>&1 && ! grep -q '^@stamp_after_ring: [1-9]' "$out"
 	ok $? "m2mgw-wire-latency.bt: stamp->ring histogram of every frame, none negative, < 1 s" "$T/d"
 
