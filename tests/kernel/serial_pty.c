@@ -501,6 +501,39 @@ TEST_F(pty, bad_attach_requests)
 	close(q.master);
 }
 
+/*
+ * TIOCSETD is open to anyone who can open a tty, and a pty is open to
+ * anyone: without CAP_NET_ADMIN it must not create ports (PORT_NEW over
+ * netlink needs it), nor feed frames into the readers' rings, nor use up
+ * M2MGW_MAX_PORTS with ports left gone by a hangup.
+ */
+TEST_F(pty, tiocsetd_needs_cap_net_admin)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		int ld = SP_LDISC, ret;
+		struct sp q;
+
+		memset(&q, 0, sizeof(q));
+		if (setgid(65534) || setuid(65534) || sp_pty(&q, B9600))
+			_exit(2);
+		ret = ioctl(q.slave, TIOCSETD, &ld) ? errno : 0;
+		/* The slave first: no hangup, a port would go with it. */
+		close(q.slave);
+		close(q.master);
+		_exit(ret == EPERM ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status))
+	TH_LOG("TIOCSETD as nobody: %s",
+	       WEXITSTATUS(status) == 1 ? "not refused with EPERM" : "no pty");
+}
+
 struct events {
 	int n;
 	uint8_t cmd[16];

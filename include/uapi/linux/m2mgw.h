@@ -89,7 +89,8 @@
  *     opened this way (EIO): attach them with TIOCSETD.  PORT_DEL puts
  *     N_TTY back and closes the tty.
  *   - ioctl(fd, TIOCSETD, &ldisc) on a tty someone holds open
- *     (ldattach-style): the module creates a port named after the tty
+ *     (ldattach-style; CAP_NET_ADMIN needed, else EPERM, as for
+ *     PORT_NEW): the module creates a port named after the tty
  *     ("ttyS1", "pts3") shortly after (a PORT_NEW event; poll PORT_GET by
  *     name), with the line format of the tty's termios (followed when it
  *     changes) and raw framing.  Setting another line discipline, or the
