@@ -241,7 +241,9 @@
  * exist fails with ENODEV, one that is down or disabled with ENETDOWN.
  * Records are then sent in order; if sending stops part way, write()
  * returns the number of bytes of the records sent.  A serial port whose
- * tty cannot take more gives EAGAIN with O_NONBLOCK, else write() waits.
+ * tty cannot take more gives EAGAIN with O_NONBLOCK, else write() waits;
+ * once part of a record is out, only a fatal signal interrupts that wait,
+ * so no record is ever sent twice or in part because of a signal.
  */
 #ifndef _UAPI_LINUX_M2MGW_H
 #define _UAPI_LINUX_M2MGW_H
