@@ -25,8 +25,9 @@
  * read() is a fallback for simple tools: it copies whole committed
  * records, each with its padding, out of the ring and advances
  * consumer_pos itself.  It blocks until a record is committed (EAGAIN with
- * O_NONBLOCK); a buffer too small for the next record gives EINVAL.  Do
- * not mix read() with an mmap consumer on the same file.
+ * O_NONBLOCK); a buffer too small for the next record gives EINVAL, one
+ * of 0 bytes returns 0 at once.  Do not mix read() with an mmap consumer
+ * on the same file.
  *
  * poll() reports POLLOUT always, POLLIN when a record can be consumed,
  * and POLLERR before RING_SETUP or when consumer_pos is not a position the
