@@ -358,6 +358,9 @@ static ssize_t m2mgw_read(struct file *file, char __user *buf, size_t count,
 
 	if (!ring)
 		return -ENXIO;
+	/* Nothing to copy: no record could fit, so do not wait for one. */
+	if (!count)
+		return 0;
 	for (;;) {
 		if (mutex_lock_interruptible(&reader->lock))
 			return -ERESTARTSYS;
