@@ -16,7 +16,21 @@
 #include "log.h"
 #include "spool_int.h"
 
-/* Scan one segment at open; returns 0 or -errno. */
+/* Queue the undelivered records of a scanned segment as historical. */
+static void seg_queue(struct spool *sp, struct segment *s)
+{
+	for (uint32_t i = 0; i < s->nrecs; i++) {
+		q_push(&sp->hist, s->recs[i]);
+		sp->st.records++;
+		sp->st.recovered++;
+	}
+}
+
+/*
+ * Scan one segment at open; returns 0 or -errno.  Its records are queued
+ * only once the whole segment is scanned, so a failure leaves nothing of
+ * it behind.
+ */
 static int seg_recover(struct spool *sp, const char *name, uint64_t first,
 		       bool last)
 {
@@ -58,9 +72,6 @@ static int seg_recover(struct spool *sp, const char *name, uint64_t first,
 			r->len = h.len;
 			r->hist = true;
 			r->state = R_QUEUED;
-			q_push(&sp->hist, r);
-			sp->st.records++;
-			sp->st.recovered++;
 		}
 		if (h.seq >= sp->next_seq)
 			sp->next_seq = h.seq + 1;
@@ -76,12 +87,15 @@ static int seg_recover(struct spool *sp, const char *name, uint64_t first,
 			last ? "a torn record" : "unreadable");
 		if (!last)
 			sp->st.corrupt++;
+		/* Not fatal: appends never go to a recovered segment. */
 		if (ftruncate(s->fd, (off_t)off))
-			goto err;
+			log_warn("spool: %s: truncate: %s", name,
+				 strerror(errno));
 	}
 	free(buf);
 	s->size = off;
 	sp->st.bytes += off;
+	seg_queue(sp, s);
 	if (sp->segs) {
 		struct segment *t = sp->segs;
 
@@ -99,6 +113,8 @@ err:
 	free(buf);
 	if (s->fd >= 0)
 		close(s->fd);
+	for (uint32_t i = 0; i < s->nrecs; i++)
+		free(s->recs[i]);
 	free(s->recs);
 	free(s);
 	return -EIO;
