@@ -61,6 +61,10 @@ tests: userspace
 	$(MAKE) -C tests/kernel TOP=$(TOP)
 	$(MAKE) -C bench TOP=$(TOP)
 
+## fuzz: each libFuzzer target of tests/fuzz for FUZZ_TIME seconds (default 60)
+fuzz:
+	$(MAKE) -C agent TOP=$(TOP) fuzz
+
 ## deps: install every needed Debian package (as root; quiet if none missing)
 deps:
 	@$(TOP)/scripts/deps.sh
@@ -136,6 +140,6 @@ help:
 	@echo "m2mgw $(VERSION) — make targets (KVER=$(KVER)):"
 	@sed -n 's/^## \([a-z-]*\): /  \1\t/p' $(MAKEFILE_LIST) | expand -t 16
 
-.PHONY: all module modules-all userspace tests deps check vmtest demo bench \
+.PHONY: all module modules-all userspace tests fuzz deps check vmtest demo bench \
 	bench-tracing \
 	style format dkms-check install clean help

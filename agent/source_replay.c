@@ -16,6 +16,7 @@
 #include <linux/can.h>
 
 #include "agent.h"
+#include "candump.h"
 #include "log.h"
 
 struct port_seq {
@@ -34,81 +35,11 @@ struct replay {
 	bool have_pending;
 	char pending_if[IFNAMSIZ];
 	/* One record: header then a CAN (FD) frame, 8-byte aligned. */
-	uint8_t recbuf[M2MGW_REC_HDR_LEN + CANFD_MTU]
-		__attribute__((aligned(8)));
+	uint8_t recbuf[CANDUMP_REC_MAX] __attribute__((aligned(8)));
 	struct m2mgw_rec *rec; /* = recbuf */
 	struct port_seq *seqs;
 	uint64_t lines, bad;
 };
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Parse one candump -L line into r->rec; 0 or -EINVAL. */
-static int parse_line(struct replay *r, const char *line, double *t)
-{
-	char ifname[IFNAMSIZ + 1], frame[300], *hash, *p;
-	struct canfd_frame *cf =
-		(struct canfd_frame *)(r->recbuf + M2MGW_REC_HDR_LEN);
-	unsigned long long sec, usec;
-	unsigned long id;
-	int idlen, n;
-	bool fd = false;
-
-	if (sscanf(line, " (%llu.%llu) %16s %299s", &sec, &usec, ifname,
-		   frame) != 4 ||
-	    strlen(ifname) >= IFNAMSIZ)
-		return -EINVAL;
-	hash = strchr(frame, '#');
-	if (!hash)
-		return -EINVAL;
-	idlen = (int)(hash - frame);
-	*hash = '\0';
-	id = strtoul(frame, &p, 16);
-	if (*p || (idlen != 3 && idlen != 8))
-		return -EINVAL;
-	memset(r->recbuf, 0, sizeof(r->recbuf));
-	cf->can_id = (canid_t)id;
-	if (idlen == 8 && !(id & CAN_ERR_FLAG))
-		cf->can_id |= CAN_EFF_FLAG;
-	p = hash + 1;
-	if (*p == '#') {
-		fd = true;
-		if (hexval(p[1]) < 0)
-			return -EINVAL;
-		cf->flags = (uint8_t)hexval(p[1]);
-		p += 2;
-	} else if (*p == 'R') {
-		cf->can_id |= CAN_RTR_FLAG;
-		p = p + strlen(p);
-	}
-	for (n = 0; *p; n++, p += 2) {
-		if (*p == '.')
-			p++;
-		int hi = hexval(p[0]), lo = hi < 0 ? -1 : hexval(p[1]);
-
-		if (n >= (fd ? CANFD_MAX_DLEN : CAN_MAX_DLEN) || hi < 0 ||
-		    lo < 0)
-			return -EINVAL;
-		cf->data[n] = (uint8_t)(hi << 4 | lo);
-	}
-	cf->len = (uint8_t)n;
-	r->rec->type = fd ? M2MGW_REC_CANFD : M2MGW_REC_CAN;
-	r->rec->len = M2MGW_REC_HDR_LEN + (fd ? CANFD_MTU : CAN_MTU);
-	r->rec->flags = M2MGW_RECF_TS_SKB;
-	r->rec->tstamp_ns = sec * 1000000000ull + usec * 1000ull;
-	strcpy(r->pending_if, ifname);
-	*t = (double)sec + (double)usec / 1e6;
-	return 0;
-}
 
 static uint64_t next_seq(struct replay *r, const char *ifname)
 {
@@ -166,7 +97,7 @@ static void replay_cb(struct ev_loop *loop, ev_timer *w, int revents)
 			r->lineno++;
 			if (line[0] == '\n' || line[0] == '#')
 				continue;
-			if (parse_line(r, line, &t)) {
+			if (candump_parse(line, r->rec, r->pending_if, &t)) {
 				r->bad++;
 				r->ag->drops[DROP_DECODE]++;
 				log_warn(

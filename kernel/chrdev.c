@@ -29,16 +29,23 @@ struct m2mgw_reader {
 	/* Set once by RING_SETUP, before the reader is on any list. */
 	struct m2mgw_ring *ring;
 	wait_queue_head_t wait;
-	/* On m2mgw_all_readers while subscribed to every port. */
-	struct list_head all_node;
+	/* Subscribed to every port: its one sub is on m2mgw_all_subs. */
 	bool all;
 	/* Its struct m2mgw_sub entries, under m2mgw_subs_lock. */
 	struct list_head subs;
 	struct rcu_work free_work;
 };
 
+/*
+ * A subscription: to one port, in its m2mgw_sub_hash chain, or to all
+ * (port_id M2MGW_PORT_ALL), on m2mgw_all_subs.  Each is a new allocation
+ * freed after a grace period, never re-linked while producers may still
+ * be walking it: a node taken off an RCU list and put back at once would
+ * send a walker standing on it to its new neighbours, past readers it
+ * has not served yet.
+ */
 struct m2mgw_sub {
-	struct hlist_node hash_node;  /* RCU, in m2mgw_sub_hash */
+	struct hlist_node hash_node;  /* RCU, in m2mgw_sub_hash or _all_subs */
 	struct list_head reader_node; /* in reader->subs */
 	struct m2mgw_reader *reader;
 	u32 port_id;
@@ -48,7 +55,7 @@ struct m2mgw_sub {
 /* Protects all subscription lists and hash chains against each other. */
 static DEFINE_MUTEX(m2mgw_subs_lock);
 static struct hlist_head m2mgw_sub_hash[1 << M2MGW_SUB_HASH_BITS];
-static LIST_HEAD(m2mgw_all_readers);
+static HLIST_HEAD(m2mgw_all_subs);
 static struct workqueue_struct *m2mgw_free_wq;
 
 static struct hlist_head *m2mgw_sub_head(u32 port_id)
@@ -82,7 +89,6 @@ static u32 m2mgw_rec_can_id(const struct m2mgw_rec *hdr, const void *payload,
 static void m2mgw_trace_rx(const struct m2mgw_rec *hdr, const void *payload,
 			   u32 payload_len, unsigned int full)
 {
-	struct m2mgw_reader *reader;
 	unsigned int readers = 0;
 	struct m2mgw_sub *sub;
 	u32 fill = 0;
@@ -93,8 +99,8 @@ static void m2mgw_trace_rx(const struct m2mgw_rec *hdr, const void *payload,
 			fill = max(fill, m2mgw_ring_fill(sub->reader->ring));
 			readers++;
 		}
-	list_for_each_entry_rcu(reader, &m2mgw_all_readers, all_node) {
-		fill = max(fill, m2mgw_ring_fill(reader->ring));
+	hlist_for_each_entry_rcu(sub, &m2mgw_all_subs, hash_node) {
+		fill = max(fill, m2mgw_ring_fill(sub->reader->ring));
 		readers++;
 	}
 	trace_rx(hdr, m2mgw_rec_can_id(hdr, payload, payload_len), readers,
@@ -104,7 +110,6 @@ static void m2mgw_trace_rx(const struct m2mgw_rec *hdr, const void *payload,
 unsigned int m2mgw_deliver(const struct m2mgw_rec *hdr, const void *payload,
 			   u32 payload_len)
 {
-	struct m2mgw_reader *reader;
 	unsigned int full = 0;
 	struct m2mgw_sub *sub;
 
@@ -113,8 +118,9 @@ unsigned int m2mgw_deliver(const struct m2mgw_rec *hdr, const void *payload,
 		if (sub->port_id == hdr->port_id)
 			full += m2mgw_reader_push(sub->reader, hdr, payload,
 						  payload_len);
-	list_for_each_entry_rcu(reader, &m2mgw_all_readers, all_node)
-		full += m2mgw_reader_push(reader, hdr, payload, payload_len);
+	hlist_for_each_entry_rcu(sub, &m2mgw_all_subs, hash_node)
+		full += m2mgw_reader_push(sub->reader, hdr, payload,
+					  payload_len);
 	if (trace_rx_enabled())
 		m2mgw_trace_rx(hdr, payload, payload_len, full);
 	rcu_read_unlock();
@@ -143,34 +149,37 @@ void m2mgw_readers_port_del(u32 port_id)
 
 static int m2mgw_subscribe(struct m2mgw_reader *reader, u32 port_id)
 {
-	struct m2mgw_sub *sub, *tmp;
+	struct m2mgw_sub *sub, *tmp, *new;
 	int err;
 
 	lockdep_assert_held(&m2mgw_subs_lock);
 	if (reader->all)
 		return -EALREADY;
+	if (port_id != M2MGW_PORT_ALL) {
+		list_for_each_entry(sub, &reader->subs, reader_node)
+			if (sub->port_id == port_id)
+				return -EALREADY;
+		/* Under m2mgw_subs_lock: m2mgw_readers_port_del() sees it. */
+		err = m2mgw_port_exists(port_id);
+		if (err)
+			return err;
+	}
+	new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
+	if (!new)
+		return -ENOMEM;
+	new->reader = reader;
+	new->port_id = port_id;
 	if (port_id == M2MGW_PORT_ALL) {
 		/* "All" covers every port: the single ones are redundant. */
 		list_for_each_entry_safe(sub, tmp, &reader->subs, reader_node)
 			m2mgw_sub_del(sub);
 		reader->all = true;
-		list_add_tail_rcu(&reader->all_node, &m2mgw_all_readers);
+		list_add_tail(&new->reader_node, &reader->subs);
+		hlist_add_head_rcu(&new->hash_node, &m2mgw_all_subs);
 		return 0;
 	}
-	list_for_each_entry(sub, &reader->subs, reader_node)
-		if (sub->port_id == port_id)
-			return -EALREADY;
-	/* Under m2mgw_subs_lock, so m2mgw_readers_port_del() cannot miss it. */
-	err = m2mgw_port_exists(port_id);
-	if (err)
-		return err;
-	sub = kzalloc(sizeof(*sub), GFP_KERNEL_ACCOUNT);
-	if (!sub)
-		return -ENOMEM;
-	sub->reader = reader;
-	sub->port_id = port_id;
-	list_add_tail(&sub->reader_node, &reader->subs);
-	hlist_add_head_rcu(&sub->hash_node, m2mgw_sub_head(port_id));
+	list_add_tail(&new->reader_node, &reader->subs);
+	hlist_add_head_rcu(&new->hash_node, m2mgw_sub_head(port_id));
 	return 0;
 }
 
@@ -179,16 +188,11 @@ static int m2mgw_unsubscribe(struct m2mgw_reader *reader, u32 port_id)
 	struct m2mgw_sub *sub;
 
 	lockdep_assert_held(&m2mgw_subs_lock);
-	if (port_id == M2MGW_PORT_ALL) {
-		if (!reader->all)
-			return -ENOENT;
-		list_del_rcu(&reader->all_node);
-		reader->all = false;
-		return 0;
-	}
 	list_for_each_entry(sub, &reader->subs, reader_node) {
 		if (sub->port_id == port_id) {
 			m2mgw_sub_del(sub);
+			if (port_id == M2MGW_PORT_ALL)
+				reader->all = false;
 			return 0;
 		}
 	}
@@ -205,7 +209,6 @@ static int m2mgw_open(struct inode *inode, struct file *file)
 	mutex_init(&reader->lock);
 	init_waitqueue_head(&reader->wait);
 	INIT_LIST_HEAD(&reader->subs);
-	INIT_LIST_HEAD(&reader->all_node);
 	file->private_data = reader;
 	return stream_open(inode, file);
 }
@@ -228,8 +231,6 @@ static int m2mgw_release(struct inode *inode, struct file *file)
 	mutex_lock(&m2mgw_subs_lock);
 	list_for_each_entry_safe(sub, tmp, &reader->subs, reader_node)
 		m2mgw_sub_del(sub);
-	if (reader->all)
-		list_del_rcu(&reader->all_node);
 	mutex_unlock(&m2mgw_subs_lock);
 
 	/*
@@ -357,6 +358,9 @@ static ssize_t m2mgw_read(struct file *file, char __user *buf, size_t count,
 
 	if (!ring)
 		return -ENXIO;
+	/* Nothing to copy: no record could fit, so do not wait for one. */
+	if (!count)
+		return 0;
 	for (;;) {
 		if (mutex_lock_interruptible(&reader->lock))
 			return -ERESTARTSYS;

@@ -24,6 +24,7 @@
  * work; each holds a reference.
  */
 
+#include <linux/capability.h>
 #include <linux/hrtimer.h>
 #include <linux/module.h>
 #include <linux/rtnetlink.h>
@@ -273,7 +274,13 @@ static int m2mgw_ldisc_open(struct tty_struct *tty)
 		s = m2mgw_serial_attach.s;
 		kref_get(&s->ref);
 	} else {
-		/* TIOCSETD from userspace: a port of its own. */
+		/*
+		 * TIOCSETD from userspace: a port of its own.  Anyone who can
+		 * open a tty may ask, but creating ports takes CAP_NET_ADMIN
+		 * over netlink, and takes it here too (as SLIP and slcan do).
+		 */
+		if (!capable(CAP_NET_ADMIN))
+			return -EPERM;
 		s = m2mgw_serial_alloc();
 		if (!s)
 			return -ENOMEM;

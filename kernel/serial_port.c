@@ -346,9 +346,18 @@ static bool m2mgw_tx_ready(struct m2mgw_serial *s, struct tty_struct *tty)
 	       !READ_ONCE(s->tty) || READ_ONCE(s->hungup);
 }
 
-/* Woken by write_wakeup(), close(), hangup(); re-checks every second. */
-static long m2mgw_serial_tx_wait(struct m2mgw_serial *s, struct tty_struct *tty)
+/*
+ * Woken by write_wakeup(), close(), hangup(); re-checks every second.
+ * Once part of the record is out, only a fatal signal ends the wait: any
+ * other would restart the write() and send the record again from its
+ * first byte, or (without SA_RESTART) leave half a record on the line.
+ */
+static long m2mgw_serial_tx_wait(struct m2mgw_serial *s, struct tty_struct *tty,
+				 bool started)
 {
+	if (started)
+		return wait_event_killable_timeout(s->tx_wait,
+						   m2mgw_tx_ready(s, tty), HZ);
 	return wait_event_interruptible_timeout(s->tx_wait,
 						m2mgw_tx_ready(s, tty), HZ);
 }
@@ -395,7 +404,7 @@ static int m2mgw_serial_write(struct m2mgw_serial *s, struct tty_struct *tty,
 		left -= n;
 		if (n)
 			continue;
-		if (m2mgw_serial_tx_wait(s, tty) < 0)
+		if (m2mgw_serial_tx_wait(s, tty, left < len) < 0)
 			return -ERESTARTSYS;
 	}
 	return len;

@@ -7,9 +7,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -192,6 +194,37 @@ TEST_F(dev, empty_ring_poll_and_read)
 	EXPECT_EQ(POLLOUT, pfd.revents);
 	EXPECT_EQ(-1, read(self->fd, buf, sizeof(buf)));
 	EXPECT_EQ(EAGAIN, errno);
+}
+
+/* read() of 0 bytes returns 0 at once, as on any file: it never waits. */
+TEST_F(dev, zero_length_read_returns_at_once)
+{
+	int fd, i, st = -1;
+	pid_t pid;
+
+	fd = open("/dev/m2mgw", O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, setup_ring(fd, RING_SIZE, 0));
+	ASSERT_EQ(0, setup_ring(self->fd, RING_SIZE, 0));
+	/* Non-blocking: 0, not EAGAIN. */
+	EXPECT_EQ(0, read(self->fd, NULL, 0));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(read(fd, NULL, 0) == 0 ? 0 : 1);
+	for (i = 0; i < 100; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			break;
+		usleep(20000);
+	}
+	if (i == 100) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+	}
+	EXPECT_GT(100, i)
+	TH_LOG("a blocking read() of 0 bytes slept");
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(fd);
 }
 
 TEST_F(dev, corrupt_consumer_pos_is_reported)

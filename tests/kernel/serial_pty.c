@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include <signal.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -312,6 +313,103 @@ TEST_F(pty, tx_nonblock_eagain_then_blocking_waits)
 	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * A blocking write() that has sent part of a record and then waits for
+ * room must not be interrupted by a signal: restarted (SA_RESTART), it
+ * would send the record again from its first byte, so the line would
+ * carry the first part twice.  The writer gets SIGALRM every 50 ms.
+ */
+TEST_F(pty, tx_partly_sent_record_is_not_resent_after_a_signal)
+{
+	static uint8_t payload[1024], buf[2048], rec[4096], rbuf[4200];
+	static const char sig[] = "RECORD0:";
+	static char in[4096 + sizeof(sig)];
+	int fd, i, full = 0, seen = 0, st;
+	size_t n, rn, keep = 0;
+	ssize_t got, drained = 0;
+	pid_t pid;
+
+	fd = open("/dev/m2mgw", O_RDWR | O_NONBLOCK);
+	ASSERT_LE(0, fd);
+	memset(payload, 'x', sizeof(payload));
+	n = m2mgw_rec_build(buf, sizeof(buf), self->p.port, M2MGW_REC_SERIAL,
+			    payload, sizeof(payload));
+	/* As above: nobody reads the master until the pty is full. */
+	for (i = 0; i < 4096 && full < 3; i++) {
+		if (write(fd, buf, n) < 0) {
+			ASSERT_EQ(EAGAIN, errno);
+			full++;
+			usleep(100000);
+		} else {
+			full = 0;
+		}
+	}
+	ASSERT_EQ(3, full);
+	close(fd);
+	/* Make some room, less than the record: it goes out in part. */
+	fcntl(self->p.master, F_SETFL, O_NONBLOCK);
+	for (i = 0; i < 200 && drained < 2048; i++) {
+		got = read(self->p.master, in, 2048 - drained);
+		if (got > 0)
+			drained += got;
+		else
+			usleep(5000);
+	}
+	for (i = 0; i < (int)sizeof(rec); i++)
+		rec[i] = 'a' + i % 26;
+	memcpy(rec, sig, strlen(sig));
+	rn = m2mgw_rec_build(rbuf, sizeof(rbuf), self->p.port, M2MGW_REC_SERIAL,
+			     rec, sizeof(rec));
+	ASSERT_NE(0, rn);
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct itimerval it = { { 0, 50000 }, { 0, 50000 } };
+		struct sigaction sa = { .sa_handler = on_alarm,
+					.sa_flags = SA_RESTART };
+		int bfd = open("/dev/m2mgw", O_RDWR);
+
+		if (bfd < 0 || sigaction(SIGALRM, &sa, NULL) ||
+		    setitimer(ITIMER_REAL, &it, NULL))
+			_exit(100);
+		_exit(write(bfd, rbuf, rn) == (ssize_t)rn ? 0 : errno);
+	}
+	/* Let it send what fits and take a few signals while it waits. */
+	usleep(500000);
+	/* Drain the master; count the record's starts in the stream. */
+	for (i = 0, st = -1; i < 1000; i++) {
+		got = read(self->p.master, in + keep, sizeof(in) - keep);
+		if (got <= 0) {
+			if (st == -1 && waitpid(pid, &st, WNOHANG) != pid)
+				st = -1;
+			if (st != -1 && i > 50)
+				break;
+			usleep(5000);
+			continue;
+		}
+		got += keep;
+		for (n = 0; n + strlen(sig) <= (size_t)got; n++)
+			if (!memcmp(in + n, sig, strlen(sig)))
+				seen++;
+		keep = strlen(sig) - 1;
+		memmove(in, in + got - keep, keep);
+	}
+	if (st == -1) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+	}
+	/* Sent once, whatever the signals: not twice, not for ever. */
+	EXPECT_EQ(1, seen);
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0)
+	TH_LOG("writer %s", WIFEXITED(st) ? "failed" : "never finished");
+}
+
 /* Keep writing to @fd until killed. */
 static pid_t chatter(int fd)
 {
@@ -499,6 +597,39 @@ TEST_F(pty, bad_attach_requests)
 	EXPECT_STREQ("no kernel open: use TIOCSETD", r.extack);
 	close(q.slave);
 	close(q.master);
+}
+
+/*
+ * TIOCSETD is open to anyone who can open a tty, and a pty is open to
+ * anyone: without CAP_NET_ADMIN it must not create ports (PORT_NEW over
+ * netlink needs it), nor feed frames into the readers' rings, nor use up
+ * M2MGW_MAX_PORTS with ports left gone by a hangup.
+ */
+TEST_F(pty, tiocsetd_needs_cap_net_admin)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		int ld = SP_LDISC, ret;
+		struct sp q;
+
+		memset(&q, 0, sizeof(q));
+		if (setgid(65534) || setuid(65534) || sp_pty(&q, B9600))
+			_exit(2);
+		ret = ioctl(q.slave, TIOCSETD, &ld) ? errno : 0;
+		/* The slave first: no hangup, a port would go with it. */
+		close(q.slave);
+		close(q.master);
+		_exit(ret == EPERM ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status))
+	TH_LOG("TIOCSETD as nobody: %s",
+	       WEXITSTATUS(status) == 1 ? "not refused with EPERM" : "no pty");
 }
 
 struct events {

@@ -25,8 +25,9 @@
  * read() is a fallback for simple tools: it copies whole committed
  * records, each with its padding, out of the ring and advances
  * consumer_pos itself.  It blocks until a record is committed (EAGAIN with
- * O_NONBLOCK); a buffer too small for the next record gives EINVAL.  Do
- * not mix read() with an mmap consumer on the same file.
+ * O_NONBLOCK); a buffer too small for the next record gives EINVAL, one
+ * of 0 bytes returns 0 at once.  Do not mix read() with an mmap consumer
+ * on the same file.
  *
  * poll() reports POLLOUT always, POLLIN when a record can be consumed,
  * and POLLERR before RING_SETUP or when consumer_pos is not a position the
@@ -89,7 +90,8 @@
  *     opened this way (EIO): attach them with TIOCSETD.  PORT_DEL puts
  *     N_TTY back and closes the tty.
  *   - ioctl(fd, TIOCSETD, &ldisc) on a tty someone holds open
- *     (ldattach-style): the module creates a port named after the tty
+ *     (ldattach-style; CAP_NET_ADMIN needed, else EPERM, as for
+ *     PORT_NEW): the module creates a port named after the tty
  *     ("ttyS1", "pts3") shortly after (a PORT_NEW event; poll PORT_GET by
  *     name), with the line format of the tty's termios (followed when it
  *     changes) and raw framing.  Setting another line discipline, or the
@@ -240,7 +242,9 @@
  * exist fails with ENODEV, one that is down or disabled with ENETDOWN.
  * Records are then sent in order; if sending stops part way, write()
  * returns the number of bytes of the records sent.  A serial port whose
- * tty cannot take more gives EAGAIN with O_NONBLOCK, else write() waits.
+ * tty cannot take more gives EAGAIN with O_NONBLOCK, else write() waits;
+ * once part of a record is out, only a fatal signal interrupts that wait,
+ * so no record is ever sent twice or in part because of a signal.
  */
 #ifndef _UAPI_LINUX_M2MGW_H
 #define _UAPI_LINUX_M2MGW_H
