@@ -12,8 +12,8 @@ B=$top/build/bench
 CTL=$top/build/bin/m2mctl
 out=${1:-/tmp/bench.out}
 # TCG: ~100 k frames/s; N frames give ~50-150 busy ticks per method.
-N=${N:-30000}
-N_DRAIN=${N_DRAIN:-10000}
+N=${N:-100000}
+N_DRAIN=${N_DRAIN:-50000}
 RUNS=${RUNS:-5}
 KNEE_MULTS=${KNEE_MULTS:-0.25 0.5 1 2 4}
 KNEE_RING=${KNEE_RING:-262144}
