@@ -139,9 +139,11 @@ static int phys_to_raw(const struct dbc_signal *s, double v, uint64_t *out)
 	if (!isfinite(r))
 		return -ERANGE;
 	r = round(r);
+	/* hi is exclusive: 2^63 - 1 and 2^64 - 1 are no doubles (they
+	 * round up to 2^63 and 2^64), and converting those is undefined. */
 	lo = s->is_signed ? -ldexp(1, s->len - 1) : 0;
-	hi = s->is_signed ? ldexp(1, s->len - 1) - 1 : ldexp(1, s->len) - 1;
-	if (r < lo || r > hi)
+	hi = ldexp(1, s->len - s->is_signed);
+	if (r < lo || r >= hi)
 		return -ERANGE;
 	if (s->is_signed)
 		*out = (uint64_t)(int64_t)r;

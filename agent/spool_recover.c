@@ -2,7 +2,8 @@
 /*
  * Opening a spool: find its segments, scan them in order, keep every
  * intact undelivered record (queued historical), skip acked ones, count
- * and skip records whose CRC fails, cut a torn tail off.  See spool.h.
+ * and skip damaged records (and find the next intact one after them),
+ * cut a torn tail off.  See spool.h.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -16,14 +17,55 @@
 #include "log.h"
 #include "spool_int.h"
 
-/* Scan one segment at open; returns 0 or -errno. */
+/* A record at @off whose header and CRC hold, in @size bytes of @buf. */
+static bool rec_intact(const uint8_t *buf, uint64_t off, uint64_t size,
+		       struct disk_hdr *h)
+{
+	if (off + sizeof(*h) > size)
+		return false;
+	memcpy(h, buf + off, sizeof(*h));
+	return h->magic == SPOOL_MAGIC && h->len <= REC_MAX &&
+	       h->len <= size - off - sizeof(*h) && h->topic_len <= h->len &&
+	       rec_crc(h, buf + off + sizeof(*h)) == h->crc;
+}
+
+/*
+ * Where the next intact record after damage at @off starts, or @size.
+ * A damaged header (or length) hides where its record ends, so look for
+ * the next header whose CRC holds instead of giving up on the rest.
+ */
+static uint64_t resync(const uint8_t *buf, uint64_t off, uint64_t size)
+{
+	struct disk_hdr h;
+
+	for (off++; off + sizeof(h) <= size; off++)
+		if (rec_intact(buf, off, size, &h))
+			return off;
+	return size;
+}
+
+/* Queue the undelivered records of a scanned segment as historical. */
+static void seg_queue(struct spool *sp, struct segment *s)
+{
+	for (uint32_t i = 0; i < s->nrecs; i++) {
+		q_push(&sp->hist, s->recs[i]);
+		sp->st.records++;
+		sp->st.recovered++;
+	}
+}
+
+/*
+ * Scan one segment at open; returns 0 or -errno.  Its records are queued
+ * only once the whole segment is scanned, so a failure leaves nothing of
+ * it behind.
+ */
 static int seg_recover(struct spool *sp, const char *name, uint64_t first,
 		       bool last)
 {
 	struct segment *s = calloc(1, sizeof(*s));
 	struct stat stb;
 	uint8_t *buf = NULL;
-	uint64_t off = 0;
+	uint64_t off = 0, end = 0, size;
 
 	if (!s)
 		return -ENOMEM;
@@ -31,23 +73,34 @@ static int seg_recover(struct spool *sp, const char *name, uint64_t first,
 	s->fd = openat(sp->dirfd, name, O_RDWR | O_CLOEXEC);
 	if (s->fd < 0 || fstat(s->fd, &stb))
 		goto err;
-	buf = malloc((size_t)stb.st_size + 1);
-	if (!buf || pread(s->fd, buf, (size_t)stb.st_size, 0) != stb.st_size)
+	size = (uint64_t)stb.st_size;
+	buf = malloc(size + 1);
+	if (!buf || pread(s->fd, buf, size, 0) != stb.st_size)
 		goto err;
-	while (off + sizeof(struct disk_hdr) <= (uint64_t)stb.st_size) {
+	while (off + sizeof(struct disk_hdr) <= size) {
 		struct disk_hdr h;
 		struct spool_rec *r;
+		uint64_t next;
 
-		memcpy(&h, buf + off, sizeof(h));
-		if (h.magic != SPOOL_MAGIC || h.len > REC_MAX ||
-		    off + sizeof(h) + h.len > (uint64_t)stb.st_size)
-			break;
-		if (rec_crc(&h, buf + off + sizeof(h)) != h.crc ||
-		    h.topic_len > h.len) {
-			log_err("spool: %s: record at offset %llu fails its CRC; skipped",
-				name, (unsigned long long)off);
+		if (!rec_intact(buf, off, size, &h)) {
+			next = resync(buf, off, size);
+			if (next == size) {
+				/* Nothing intact follows: a whole record that
+				 * fails its CRC, else the tail. */
+				if (h.magic != SPOOL_MAGIC || h.len > REC_MAX ||
+				    h.len > size - off - sizeof(h))
+					break;
+				next = off + sizeof(h) + h.len;
+				end = next;
+			}
+			log_err("spool: %s: %llu bytes at offset %llu fail their CRC; skipped",
+				name, (unsigned long long)(next - off),
+				(unsigned long long)off);
 			sp->st.corrupt++;
-		} else if (h.acked != ACK_BYTE) {
+			off = next;
+			continue;
+		}
+		if (h.acked != ACK_BYTE) {
 			r = calloc(1, sizeof(*r));
 			if (!r || seg_add_rec(s, r)) {
 				free(r);
@@ -58,30 +111,31 @@ static int seg_recover(struct spool *sp, const char *name, uint64_t first,
 			r->len = h.len;
 			r->hist = true;
 			r->state = R_QUEUED;
-			q_push(&sp->hist, r);
-			sp->st.records++;
-			sp->st.recovered++;
 		}
 		if (h.seq >= sp->next_seq)
 			sp->next_seq = h.seq + 1;
 		off += sizeof(h) + h.len;
+		end = off;
 	}
-	if (off < (uint64_t)stb.st_size) {
+	if (end < size) {
 		/* A torn write at the end (crash mid-append) or garbage: the
 		 * records before it are kept, the rest cannot be trusted. */
 		log_warn(
 			"spool: %s: %llu bytes after offset %llu are %s; cut off",
-			name, (unsigned long long)(stb.st_size - off),
-			(unsigned long long)off,
+			name, (unsigned long long)(size - end),
+			(unsigned long long)end,
 			last ? "a torn record" : "unreadable");
 		if (!last)
 			sp->st.corrupt++;
-		if (ftruncate(s->fd, (off_t)off))
-			goto err;
+		/* Not fatal: appends never go to a recovered segment. */
+		if (ftruncate(s->fd, (off_t)end))
+			log_warn("spool: %s: truncate: %s", name,
+				 strerror(errno));
 	}
 	free(buf);
-	s->size = off;
-	sp->st.bytes += off;
+	s->size = end;
+	sp->st.bytes += end;
+	seg_queue(sp, s);
 	if (sp->segs) {
 		struct segment *t = sp->segs;
 
@@ -99,6 +153,8 @@ err:
 	free(buf);
 	if (s->fd >= 0)
 		close(s->fd);
+	for (uint32_t i = 0; i < s->nrecs; i++)
+		free(s->recs[i]);
 	free(s->recs);
 	free(s);
 	return -EIO;

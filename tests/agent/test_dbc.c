@@ -223,6 +223,28 @@ static void test_ids_and_types(const struct dbc *db)
 	   "VECTOR__INDEPENDENT_SIG_MSG is not a message");
 }
 
+/* 64-bit integers: the top of the range is no double (fuzz dbc_bits). */
+static void test_encode_64(const struct dbc *db)
+{
+	const struct dbc_signal *u =
+		dbc_find_signal(dbc_find_name(db, "Wide"), "Counter");
+	struct dbc_signal s = *u;
+	uint8_t out[8];
+
+	s.is_signed = true;
+	ok(dbc_put(u, ldexp(1, 64), out) == -ERANGE &&
+		   dbc_put(u, ldexp(1, 64) - 2048, out) == 0 &&
+		   dbc_get_raw(u, out) == 0xfffffffffffff800ULL,
+	   "unsigned 64 bits: 2^64 is -ERANGE, 2^64 - 2048 encodes");
+	ok(dbc_put(&s, ldexp(1, 63), out) == -ERANGE &&
+		   dbc_put(&s, -ldexp(1, 63) - 2048, out) == -ERANGE &&
+		   dbc_put(&s, -ldexp(1, 63), out) == 0 &&
+		   dbc_get_raw(&s, out) == 1ULL << 63 &&
+		   dbc_put(&s, ldexp(1, 63) - 1024, out) == 0 &&
+		   dbc_get_raw(&s, out) == 0x7ffffffffffffc00ULL,
+	   "signed 64 bits: 2^63 is -ERANGE, -2^63 and 2^63 - 1024 encode");
+}
+
 static void test_encode(const struct dbc *db)
 {
 	const struct dbc_msg *m = dbc_find_name(db, "Engine");
@@ -272,6 +294,7 @@ static void test_encode(const struct dbc *db)
 	   "encode outside a 10-bit signed range is -ERANGE");
 	names[0] = "Nope";
 	ok(dbc_encode(m, names, vals, 1, out, 8) == -ENOENT, "unknown signal");
+	test_encode_64(db);
 	m = dbc_find_name(db, "Mux");
 	ok(dbc_encode(m, mn, mv, 2, out, 8) == 8 && out[0] == 1 &&
 		   out[1] == 0xf6,
