@@ -14,7 +14,8 @@
  * An empty field gives no sample.  A value that is not a number, a key
  * that is not a name ([A-Za-z0-9_.-]), or a CSV line with another number
  * of fields than columns makes the line a decode drop: a CSV line with a
- * missing field never shifts values into the wrong columns.
+ * missing field never shifts values into the wrong columns.  A line with
+ * a NUL byte is a decode drop as a whole.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -240,6 +241,9 @@ static int text_line(struct text_decoder *d, struct text_out *o)
 	d->part[d->plen] = '\0';
 	if (!d->plen)
 		return 0;
+	/* Line noise: the NUL would end the line early, silently. */
+	if (memchr(d->part, '\0', d->plen))
+		return -EINVAL;
 	return d->csv ? csv_line(d, o, d->part) : kv_line(o, d->part);
 }
 

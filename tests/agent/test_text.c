@@ -33,19 +33,24 @@ static bool has(const struct got *g, const char *name, double want)
 	return false;
 }
 
-static int feed(struct decoder *d, const char *text, struct got *g)
+/* @n bytes of @text as one serial frame. */
+static int feed_n(struct decoder *d, const char *text, size_t n, struct got *g)
 {
 	union {
 		struct m2mgw_rec r;
 		uint8_t b[M2MGW_REC_HDR_LEN + 1024];
 	} rec = { 0 };
-	size_t n = strlen(text);
 
 	memset(g, 0, sizeof(*g));
 	rec.r.len = M2MGW_REC_HDR_LEN + n;
 	rec.r.type = M2MGW_REC_SERIAL;
 	memcpy(rec.r.data, text, n);
 	return d->ops->decode(d, &rec.r, on_sample, g);
+}
+
+static int feed(struct decoder *d, const char *text, struct got *g)
+{
+	return feed_n(d, text, strlen(text), g);
 }
 
 /* A port with the given key = value pairs (NULL-terminated). */
@@ -93,6 +98,9 @@ static void test_kv(void)
 	ok(feed(d, "a=1", &g) == 0 && g.n == 0 && feed(d, "2 b=3\n", &g) == 2 &&
 		   has(&g, "a", 12) && has(&g, "b", 3),
 	   "kv: line split across frames");
+	ok(feed_n(d, "a=1\0b=2\n", 8, &g) == -EINVAL && g.n == 0 &&
+		   feed(d, "c=3\n", &g) == 1,
+	   "kv: a line with a NUL byte is refused whole, the next one is fine");
 	ops->destroy(d);
 }
 
