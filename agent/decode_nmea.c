@@ -220,6 +220,9 @@ static int nmea_line(struct nmea_out *o, const char *line, size_t len)
 	star = memchr(start, '*', len);
 	if (!star || start + len - star != 3 || star - start >= NMEA_MAX)
 		return -EINVAL;
+	/* A NUL would end the fields early, and XORs to nothing. */
+	if (memchr(start, '\0', (size_t)(star - start)))
+		return -EINVAL;
 	hi = hexval(star[1]);
 	lo = hexval(star[2]);
 	if (hi < 0 || lo < 0)

@@ -43,14 +43,13 @@ static bool has(const struct got *g, const char *name, const char *unit,
 
 static struct decoder *dec;
 
-/* Feed @text as one serial frame; returns decode()'s result. */
-static int feed(const char *text, struct got *g)
+/* Feed @n bytes of @text as one serial frame; returns decode()'s result. */
+static int feed_n(const char *text, size_t n, struct got *g)
 {
 	union {
 		struct m2mgw_rec r;
 		uint8_t b[M2MGW_REC_HDR_LEN + 512];
 	} rec = { 0 };
-	size_t n = strlen(text);
 
 	memset(g, 0, sizeof(*g));
 	rec.r.len = M2MGW_REC_HDR_LEN + n;
@@ -58,6 +57,11 @@ static int feed(const char *text, struct got *g)
 	rec.r.tstamp_ns = 1700000000123456789ULL;
 	memcpy(rec.r.data, text, n);
 	return dec->ops->decode(dec, &rec.r, on_sample, g);
+}
+
+static int feed(const char *text, struct got *g)
+{
+	return feed_n(text, strlen(text), g);
 }
 
 /* "$" body "*HH\r\n" with the checksum computed here. */
@@ -170,6 +174,10 @@ static void test_bad(void)
 	   "non-hex checksum refused");
 	ok(feed(with_sum("GPGGA,123519,4807.038,N,01131.000"), &g) == -EINVAL,
 	   "GGA with too few fields refused even with a good checksum");
+	ok(feed_n("$GPVTG,054.7,T,034.4,M,005.5,N,010.2,K\0*48\r\n", 44, &g) ==
+			   -EINVAL &&
+		   g.n == 0,
+	   "a NUL byte (invisible to the XOR checksum) refused");
 	ok(feed("garbage without dollar\r\n", &g) == -EINVAL,
 	   "noise line refused");
 	ok(feed("\r\n", &g) == 0, "empty line ignored");
