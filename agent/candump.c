@@ -40,8 +40,15 @@ int candump_parse(const char *line, struct m2mgw_rec *rec,
 		return -EINVAL;
 	idlen = (int)(hash - frame);
 	*hash = '\0';
+	/* Hex digits only (strtoul() would take a sign), and an id the bus
+	 * can carry: 3 digits are 11 bits, 8 digits 29 bits unless it is
+	 * an error frame (CAN_ERR_FLAG and the error class bits). */
+	if ((idlen != 3 && idlen != 8) ||
+	    strspn(frame, "0123456789abcdefABCDEF") != (size_t)idlen)
+		return -EINVAL;
 	id = strtoul(frame, &p, 16);
-	if (*p || (idlen != 3 && idlen != 8))
+	if (idlen == 3 ? id > CAN_SFF_MASK :
+			 !(id & CAN_ERR_FLAG) && id > CAN_EFF_MASK)
 		return -EINVAL;
 	memset(rec, 0, CANDUMP_REC_MAX);
 	cf->can_id = (canid_t)id;

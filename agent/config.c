@@ -33,6 +33,8 @@ struct parse_state {
 	struct agent_conf *c;
 	const char *file;
 	FILE *in, *err;
+	char *lbuf; /* conf_reader's getline() buffer */
+	size_t lcap;
 	int line;
 	int errors;
 	enum sect sect;
@@ -309,15 +311,31 @@ static void begin_section(struct parse_state *ps, char *hdr)
 	}
 }
 
-/* ini_reader: one line per call; counts lines, spots section headers. */
+/*
+ * ini_reader: one line per call; counts lines, spots section headers.
+ * A line libinih has no room for (@size) or one with a NUL byte is an
+ * error here: with fgets() the rest of a long line came back as a line
+ * of its own (a 600-character header value was "syntax error" on the
+ * next line), and a NUL silently cut a value short.
+ */
 static char *conf_reader(char *buf, int size, void *stream)
 {
 	struct parse_state *ps = stream;
 	char *s, *end;
+	ssize_t n = getline(&ps->lbuf, &ps->lcap, ps->in);
 
-	if (!fgets(buf, size, ps->in))
+	if (n < 0)
 		return NULL;
 	ps->line++;
+	if ((size_t)n != strlen(ps->lbuf)) {
+		perr(ps, ps->line, "NUL byte in the line (not a text file?)");
+		n = 0;
+	} else if (n >= size) {
+		perr(ps, ps->line, "line longer than %d characters", size - 2);
+		n = 0;
+	}
+	memcpy(buf, ps->lbuf, (size_t)n);
+	buf[n] = '\0';
 	for (s = buf; *s == ' ' || *s == '\t'; s++)
 		;
 	if (*s == '[') {
@@ -417,6 +435,7 @@ struct agent_conf *conf_load(const char *path, FILE *err)
 	}
 	rc = ini_parse_stream(conf_reader, &ps, conf_handler, &ps);
 	fclose(ps.in);
+	free(ps.lbuf);
 	if (rc > 0)
 		perr(&ps, rc,
 		     "syntax error (expected [section] or key = value)");

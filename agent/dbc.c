@@ -617,23 +617,37 @@ struct dbc *dbc_load(const char *path, FILE *err)
 	struct parser ps = { .file = path, .err = err, .cur = -1 };
 	FILE *f = fopen(path, "r");
 	char *buf = NULL;
+	const char *text;
 	size_t cap = 0, n;
+	ssize_t got;
 
 	if (!f) {
 		fprintf(err, "%s: %s\n", path, strerror(errno));
 		return NULL;
 	}
 	ps.db = calloc(1, sizeof(*ps.db));
-	if (!ps.db || getdelim(&buf, &cap, '\0', f) < 0) {
+	/* The whole file up to a NUL byte, which no DBC text has; an empty
+	 * file is read as "" (getdelim() says -1 without an error). */
+	got = ps.db ? getdelim(&buf, &cap, '\0', f) : -1;
+	if (!ps.db || (got < 0 && ferror(f))) {
 		fprintf(err, "%s: cannot read: %s\n", path, strerror(errno));
 		fclose(f);
 		free(buf);
 		dbc_free(ps.db);
 		return NULL;
 	}
-	n = strlen(buf);
+	n = got > 0 ? strlen(buf) : 0;
 	fclose(f);
-	parse_text(&ps, buf, buf + n);
+	if (got > 0 && (size_t)got > n) {
+		int line = 1;
+
+		for (size_t i = 0; i < n; i++)
+			line += buf[i] == '\n';
+		perr(&ps, line, "NUL byte: not a DBC text file");
+		n = 0;
+	}
+	text = n ? buf : "";
+	parse_text(&ps, text, text + n);
 	free(buf);
 	check_mux(&ps);
 	if (!ps.errors && !ps.db->nmsgs)

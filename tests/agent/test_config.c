@@ -224,6 +224,44 @@ static void test_bad(void)
 	}
 }
 
+/*
+ * A line too long for libinih used to come back in pieces (the rest
+ * "syntax error" on a wrong line number), a NUL byte cut a value short
+ * silently (found while writing the config fuzz target).
+ */
+static void test_long_and_nul_lines(void)
+{
+	static const char nul[] = "[agent]\nlog_level = info\0debug\n";
+	char text[1024], *errs = NULL, want[256];
+	struct agent_conf *c;
+	size_t n;
+	FILE *f, *err;
+
+	snprintf(text, sizeof(text),
+		 "[agent]\n# %0600d\nlog_level = info\n[source]\ntype = ring\n",
+		 0);
+	c = load(text, &errs);
+	snprintf(want, sizeof(want), "%s:2: line longer than", path);
+	ok(!c && errs && !strncmp(errs, want, strlen(want)) &&
+		   !strchr(errs, '\n')[1],
+	   "a 600-character line: one error, on its own line number (%s)",
+	   errs ? errs : "");
+	conf_free(c);
+	free(errs);
+	f = fopen(path, "w");
+	fwrite(nul, 1, sizeof(nul) - 1, f);
+	fclose(f);
+	errs = NULL;
+	err = open_memstream(&errs, &n);
+	c = conf_load(path, err);
+	fclose(err);
+	snprintf(want, sizeof(want), "%s:2: NUL byte", path);
+	ok(!c && errs && !strncmp(errs, want, strlen(want)),
+	   "a NUL byte in a line is an error (%s)", errs ? errs : "");
+	conf_free(c);
+	free(errs);
+}
+
 static void test_many_errors(void)
 {
 	char *errs = NULL;
@@ -274,6 +312,7 @@ int main(void)
 	test_good();
 	test_bad();
 	test_many_errors();
+	test_long_and_nul_lines();
 	test_missing_file();
 	test_parsers();
 	unlink(path);

@@ -358,6 +358,7 @@ static const struct {
 	{ "no unit", "BO_ 100 A: 8 X\n SG_ s : 0|8@1+ (1,0) [0|1] X\n",
 	  ":2: SG_ s: expected \"unit\"" },
 	{ "no messages", "VERSION \"\"\n", ":1: no messages" },
+	{ "empty file", "", ":1: no messages" },
 	{ "missing ;", "BO_ 100 A: 8 X\n\nCM_ \"x\"\n", ":3: CM_: no ';'" },
 	{ "float on 16 bits",
 	  "BO_ 100 A: 8 X\n SG_ s : 0|16@1+ (1,0) [0|0] \"\" X\nSIG_VALTYPE_ 100 s : 1;\n",
@@ -365,6 +366,30 @@ static const struct {
 	{ "length 0", "BO_ 100 A: 8 X\n SG_ s : 0|0@1+ (1,0) [0|0] \"\" X\n",
 	  ":2: SG_ s: length 0" },
 };
+
+/* A NUL byte used to end the file silently (found while fuzzing). */
+static void test_nul(void)
+{
+	static const char text[] = "BO_ 100 A: 8 X\n"
+				   " SG_ s : 0|8@1+ (1,0) [0|0] \"\" X\n\0"
+				   "BO_ 101 B: 8 X\n";
+	char *errs = NULL, want[256];
+	struct dbc *db;
+	size_t n;
+	FILE *f = fopen(path, "w"), *err;
+
+	fwrite(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	err = open_memstream(&errs, &n);
+	db = dbc_load(path, err);
+	fclose(err);
+	snprintf(want, sizeof(want), "%s:3: NUL byte", path);
+	ok(!db && errs && !strncmp(errs, want, strlen(want)),
+	   "bad DBC: a NUL byte is an error, not the end (%s)",
+	   errs ? errs : "");
+	dbc_free(db);
+	free(errs);
+}
 
 static void test_bad(void)
 {
@@ -498,6 +523,7 @@ int main(void)
 	test_encode(db);
 	dbc_free(db);
 	test_bad();
+	test_nul();
 	test_decoder();
 	unlink(path);
 	unlink(cpath);

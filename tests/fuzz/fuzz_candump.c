@@ -2,7 +2,7 @@
 /*
  * candump -L line parser of the replay source: the input is one line
  * (NUL-terminated here, as fgets() gives it).  An accepted line must
- * give a well-formed CAN or CAN FD record.
+ * give a well-formed CAN or CAN FD record with an id a bus can carry.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,6 +27,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (strlen(ifname) >= IFNAMSIZ || rec->len > CANDUMP_REC_MAX ||
 		    cf->len > (rec->type == M2MGW_REC_CANFD ? CANFD_MAX_DLEN :
 							      CAN_MAX_DLEN))
+			__builtin_trap();
+		/* An id the bus can carry: 11 bits, or 29 with the EFF flag
+		 * (error frames carry their class bits instead). */
+		if (!(cf->can_id & CAN_ERR_FLAG) &&
+		    (cf->can_id & CAN_EFF_FLAG ?
+			     cf->can_id & ~CAN_EFF_MASK & ~CAN_EFF_FLAG &
+				     ~CAN_RTR_FLAG :
+			     cf->can_id & ~CAN_SFF_MASK & ~CAN_RTR_FLAG))
 			__builtin_trap();
 	}
 	free(line);
