@@ -99,9 +99,16 @@ static bool m2mgw_serial_baud_ok(struct tty_struct *tty, u32 baud)
 	return (u64)abs((s64)got - baud) * 50 <= baud;
 }
 
-/* Close a tty opened by m2mgw_serial_create(), as speakup does. */
+/*
+ * Close a tty opened by m2mgw_serial_create(), as speakup does.  Output
+ * still queued in the driver is discarded first: the port is being
+ * deleted, and the driver's close would otherwise wait for it to drain
+ * (tty_port_close_start(): up to closing_wait, 30 s by default, for ever
+ * on a line stopped by flow control) while our caller holds RTNL.
+ */
 static void m2mgw_serial_kclose(struct tty_struct *tty)
 {
+	tty_driver_flush_buffer(tty);
 	tty_lock(tty);
 	if (tty->ops->close)
 		tty->ops->close(tty, NULL);

@@ -181,4 +181,67 @@ TEST_F(uart, port_del_gives_the_tty_back)
 	close(fd);
 }
 
+/*
+ * PORT_DEL must not wait for queued output to drain: the module closes
+ * the tty with RTNL held, and a line that does not move (a peer that
+ * stopped reading, flow control) would hold it for the driver's
+ * closing_wait, 30 s.  Stall the line: with ttyS2 closed its 16550 stops
+ * taking characters, QEMU stops reading the socket between the two
+ * UARTs, and once that fills, ttyS1's output stays queued.
+ */
+TEST_F(uart, port_del_does_not_wait_for_a_stalled_line)
+{
+	uint8_t payload[256], buf[512];
+	struct timespec t0, t1;
+	size_t n, queued = 0;
+	struct termios t;
+	double ms;
+	int fd, i;
+
+	close(self->p.master);
+	self->p.master = -1;
+	memset(payload, 0x55, sizeof(payload));
+	fd = open("/dev/m2mgw", O_RDWR | O_NONBLOCK);
+	ASSERT_LE(0, fd);
+	n = m2mgw_rec_build(buf, sizeof(buf), self->p.port, M2MGW_REC_SERIAL,
+			    payload, sizeof(payload));
+	/* EAGAIN for a while: the tty's buffer is full, the line stalled. */
+	for (i = 0; i < 20000; i++) {
+		if (write(fd, buf, n) == (ssize_t)n) {
+			queued += sizeof(payload);
+			i = 0;
+			continue;
+		}
+		ASSERT_EQ(EAGAIN, errno);
+		if (i >= 200)
+			break;
+		usleep(10000);
+	}
+	close(fd);
+	TH_LOG("%zu bytes accepted before the line stalled", queued);
+	ASSERT_GE(i, 200);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ASSERT_EQ(0, tl_port_del(&self->p.nl, self->p.port));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	self->p.port = 0;
+	ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+	TH_LOG("PORT_DEL took %.0f ms", ms);
+	/* closing_wait is 30 s; anything near it is the bug. */
+	EXPECT_LT(ms, 10000);
+	/* What did cross is still in the socket: drain it for the next test. */
+	fd = open(PEER, O_RDWR | O_NOCTTY | O_NONBLOCK);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, tcgetattr(fd, &t));
+	cfmakeraw(&t);
+	t.c_cflag |= CLOCAL | CREAD;
+	ASSERT_EQ(0, tcsetattr(fd, TCSANOW, &t));
+	for (i = 0; i < 300; i++) {
+		if (read(fd, buf, sizeof(buf)) > 0)
+			i = 0;
+		else
+			usleep(10000);
+	}
+	close(fd);
+}
+
 TEST_HARNESS_MAIN
