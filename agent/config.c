@@ -402,6 +402,9 @@ static int conf_handler(void *user, const char *section, const char *key,
 		((struct port_conf *)ps->obj)->framing_given = true;
 	if (ps->sect == S_OUTPUT && d->off == O(url))
 		((struct output_conf *)ps->obj)->url_line = ps->line;
+	if (ps->sect == S_OUTPUT && d->off == O(bearer_token_file))
+		((struct output_conf *)ps->obj)->bearer_token_file_line =
+			ps->line;
 	set_key(ps, d, value);
 	return 1;
 }
@@ -508,6 +511,7 @@ void conf_free(struct agent_conf *c)
 		free(oc->status_topic);
 		free(oc->url);
 		free(oc->bearer_token);
+		free(oc->bearer_token_file);
 		free_kvs(oc->headers);
 		free(oc->command_topic);
 		free(oc->command_result_topic);

@@ -123,7 +123,9 @@ struct output_conf {
 	int url_line;
 	int method;		 /* enum http_method */
 	struct conf_kv *headers; /* "header = Name: value", repeatable */
-	char *bearer_token;
+	char *bearer_token;	 /* given, or read from bearer_token_file */
+	char *bearer_token_file; /* for tokens longer than a config line */
+	int bearer_token_file_line;
 	double timeout; /* whole request */
 	double connect_timeout;
 	unsigned int batch_max;	   /* messages per request */

@@ -5,6 +5,7 @@
  * what passes here is what the transport will be able to use), and the
  * comparison reload uses.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,14 +102,60 @@ static void check_url(struct output_conf *oc, const char *file, FILE *err,
 	libcurl.url_cleanup(u);
 }
 
+/*
+ * bearer_token_file: one line, the token (a JWT easily outgrows the
+ * config parser's line).  Read at start and at every reload, so a
+ * rotated token is picked up by SIGHUP.
+ */
+static void read_token(struct output_conf *oc, const char *file, FILE *err,
+		       int *errors)
+{
+	char buf[16384 + 2];
+	size_t n, len;
+	FILE *f;
+
+	f = fopen(oc->bearer_token_file, "re");
+	if (!f) {
+		perr(errors, file, err, oc->bearer_token_file_line,
+		     "[output %s]: bearer_token_file \"%s\": %s", oc->name,
+		     oc->bearer_token_file, strerror(errno));
+		return;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	len = strcspn(buf, "\r\n");
+	/* Nothing but line ends (and spaces) may follow the token. */
+	if (n == sizeof(buf) - 1 || strlen(buf) != n ||
+	    strspn(buf + len, "\r\n \t") != n - len) {
+		perr(errors, file, err, oc->bearer_token_file_line,
+		     "[output %s]: bearer_token_file \"%s\": not one line of at most %zu bytes",
+		     oc->name, oc->bearer_token_file, sizeof(buf) - 2);
+		return;
+	}
+	while (len && (buf[len - 1] == ' ' || buf[len - 1] == '\t'))
+		len--;
+	if (!len || strcspn(buf, " \t") < len) {
+		perr(errors, file, err, oc->bearer_token_file_line,
+		     "[output %s]: bearer_token_file \"%s\": %s", oc->name,
+		     oc->bearer_token_file,
+		     len ? "the token has a space in it" : "empty");
+		return;
+	}
+	oc->bearer_token = strndup(buf, len);
+	if (!oc->bearer_token)
+		perr(errors, file, err, oc->line, "out of memory");
+}
+
 int conf_check_output_http(struct output_conf *oc, const char *file, FILE *err)
 {
 	int errors = 0;
 
 	if (oc->type != OUT_HTTP) {
-		if (oc->url || oc->headers || oc->bearer_token)
+		if (oc->url || oc->headers || oc->bearer_token ||
+		    oc->bearer_token_file)
 			perr(&errors, file, err, oc->line,
-			     "[output %s]: url, header and bearer_token are for type = http",
+			     "[output %s]: url, header and bearer_token(_file) are for type = http",
 			     oc->name);
 		return errors;
 	}
@@ -121,6 +168,12 @@ int conf_check_output_http(struct output_conf *oc, const char *file, FILE *err)
 		perr(&errors, file, err, oc->line,
 		     "[output %s]: host, status_topic and command_topic are for type = mqtt (http takes url =)",
 		     oc->name);
+	if (oc->bearer_token && oc->bearer_token_file)
+		perr(&errors, file, err, oc->bearer_token_file_line,
+		     "[output %s]: bearer_token and bearer_token_file exclude each other",
+		     oc->name);
+	else if (oc->bearer_token_file)
+		read_token(oc, file, err, &errors);
 	if (oc->bearer_token && oc->username)
 		perr(&errors, file, err, oc->line,
 		     "[output %s]: bearer_token and username (basic auth) exclude each other",

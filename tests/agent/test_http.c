@@ -285,7 +285,7 @@ static void test_config(void)
 		"[output web]: host, status_topic and command_topic are for type = mqtt");
 	bad_conf(
 		HEAD "[output b]\nhost = h\nurl = http://h/\n", 4,
-		"[output b]: url, header and bearer_token are for type = http");
+		"[output b]: url, header and bearer_token(_file) are for type = http");
 	bad_conf(HEAD "[output web]\ntype = http\nurl = http://h/\n"
 		      "batch_max = 0\n",
 		 7, "batch_max: \"0\" is not an integer in 1..100000");
