@@ -195,12 +195,10 @@ static void test_full(void)
 	rmdir_all();
 }
 
-static void test_corrupt(void)
+/* Records 0..9 in one segment, committed, and the spool closed. */
+static void write_ten_and_close(struct spool *sp)
 {
-	struct spool *sp = open_sp(1 << 20, 64 << 10, SPOOL_DROP_OLDEST);
-	unsigned long first = 0, last = 0;
-	char pl[128], path[128];
-	int fd, n;
+	char pl[128];
 
 	for (unsigned long i = 0; i < 10; i++) {
 		int l = payload(pl, sizeof(pl), i);
@@ -209,6 +207,16 @@ static void test_corrupt(void)
 	}
 	spool_commit(sp);
 	spool_close(sp);
+}
+
+static void test_corrupt(void)
+{
+	struct spool *sp = open_sp(1 << 20, 64 << 10, SPOOL_DROP_OLDEST);
+	unsigned long first = 0, last = 0;
+	char path[128];
+	int fd, n;
+
+	write_ten_and_close(sp);
 	/* Flip one payload byte of the 4th record, append a torn tail. */
 	snprintf(path, sizeof(path), "%s/%016x.seg", dir, 1);
 	fd = open(path, O_RDWR);
@@ -261,17 +269,11 @@ static void test_damaged_header(void)
 {
 	struct spool *sp = open_sp(1 << 20, 64 << 10, SPOOL_DROP_OLDEST);
 	unsigned long first = 0, last = 0;
-	char pl[128], path[128];
+	char path[128];
 	uint32_t len;
 	int fd, n;
 
-	for (unsigned long i = 0; i < 10; i++) {
-		int l = payload(pl, sizeof(pl), i);
-
-		spool_append(sp, "t/x", pl, (size_t)l, false);
-	}
-	spool_commit(sp);
-	spool_close(sp);
+	write_ten_and_close(sp);
 	snprintf(path, sizeof(path), "%s/%016x.seg", dir, 1);
 	fd = open(path, O_RDWR);
 	if (pwrite(fd, "XXXX", 4, rec_off(fd, 3)) != 4 ||

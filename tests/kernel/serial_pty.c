@@ -258,10 +258,34 @@ TEST_F(pty, tx_goes_out_through_the_tty)
 	close(fd);
 }
 
+/*
+ * Write the record in @buf (@n bytes) to the non-blocking @fd until its
+ * tty is full.  A pty's flip buffer drains into the master's line
+ * discipline for a while after the first EAGAIN, so full means EAGAIN
+ * three times over 300 ms.  Returns 3 then, -errno on another error, or
+ * fewer when 4096 writes never filled it.
+ */
+static int fill_tty(int fd, const void *buf, size_t n)
+{
+	int i, full = 0;
+
+	for (i = 0; i < 4096 && full < 3; i++) {
+		if (write(fd, buf, n) >= 0) {
+			full = 0;
+			continue;
+		}
+		if (errno != EAGAIN)
+			return -errno;
+		full++;
+		usleep(100000);
+	}
+	return full;
+}
+
 TEST_F(pty, tx_nonblock_eagain_then_blocking_waits)
 {
 	static uint8_t payload[1024], buf[2048], sink[4096];
-	int fd, i, full = 0;
+	int fd, i;
 	size_t n;
 	pid_t pid;
 	int st;
@@ -271,21 +295,8 @@ TEST_F(pty, tx_nonblock_eagain_then_blocking_waits)
 	memset(payload, 'x', sizeof(payload));
 	n = m2mgw_rec_build(buf, sizeof(buf), self->p.port, M2MGW_REC_SERIAL,
 			    payload, sizeof(payload));
-	/*
-	 * Nobody reads the master: the pty fills up.  Its flip buffer
-	 * drains into the master's line discipline for a while after the
-	 * first EAGAIN, so full means EAGAIN three times over 300 ms.
-	 */
-	for (i = 0; i < 4096 && full < 3; i++) {
-		if (write(fd, buf, n) < 0) {
-			ASSERT_EQ(EAGAIN, errno);
-			full++;
-			usleep(100000);
-		} else {
-			full = 0;
-		}
-	}
-	ASSERT_EQ(3, full);
+	/* Nobody reads the master: the pty fills up. */
+	ASSERT_EQ(3, fill_tty(fd, buf, n));
 	close(fd);
 
 	/* A blocking writer waits until the master drains the pty. */
@@ -329,7 +340,7 @@ TEST_F(pty, tx_partly_sent_record_is_not_resent_after_a_signal)
 	static uint8_t payload[1024], buf[2048], rec[4096], rbuf[4200];
 	static const char sig[] = "RECORD0:";
 	static char in[4096 + sizeof(sig)];
-	int fd, i, full = 0, seen = 0, st;
+	int fd, i, seen = 0, st;
 	size_t n, rn, keep = 0;
 	ssize_t got, drained = 0;
 	pid_t pid;
@@ -340,16 +351,7 @@ TEST_F(pty, tx_partly_sent_record_is_not_resent_after_a_signal)
 	n = m2mgw_rec_build(buf, sizeof(buf), self->p.port, M2MGW_REC_SERIAL,
 			    payload, sizeof(payload));
 	/* As above: nobody reads the master until the pty is full. */
-	for (i = 0; i < 4096 && full < 3; i++) {
-		if (write(fd, buf, n) < 0) {
-			ASSERT_EQ(EAGAIN, errno);
-			full++;
-			usleep(100000);
-		} else {
-			full = 0;
-		}
-	}
-	ASSERT_EQ(3, full);
+	ASSERT_EQ(3, fill_tty(fd, buf, n));
 	close(fd);
 	/* Make some room, less than the record: it goes out in part. */
 	fcntl(self->p.master, F_SETFL, O_NONBLOCK);
